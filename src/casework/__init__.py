@@ -1,0 +1,1 @@
+"""Casework: open-source customer case management."""

@@ -1,0 +1,1 @@
+"""Accounts (companies), contacts (people) and entitlements."""

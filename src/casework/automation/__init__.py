@@ -1,0 +1,1 @@
+"""Case types, service definitions, playbooks, triggers, time rules and macros."""

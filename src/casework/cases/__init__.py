@@ -1,0 +1,1 @@
+"""The case: master record, lifecycle, timeline, messages, links."""

@@ -1,0 +1,33 @@
+"""Checks other areas add to the cases area's write path without cases importing them.
+
+- `creation_checks`: run before a case is stored; may raise a CaseworkError
+  (an exhausted, restricted entitlement refuses the case).
+- `custom_field_validators`: turn the submitted custom fields into the stored
+  ones for the case's type, or raise InvalidInput naming the field.
+- `resolution_checks`: return what is still missing before a case may be
+  resolved (the case type's closure criteria).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+CreationCheck = Callable[[dict[str, Any]], None]
+CustomFieldValidator = Callable[[Any, dict[str, Any]], dict[str, Any]]
+ResolutionCheck = Callable[[Any], list[str]]
+
+creation_checks: list[CreationCheck] = []
+custom_field_validators: list[CustomFieldValidator] = []
+resolution_checks: list[ResolutionCheck] = []
+
+
+def register(hooks: list[Any], fn: Any) -> None:
+    if fn not in hooks:
+        hooks.append(fn)
+
+
+# Extra keys for a case's API representation, computed for a whole page at
+# once: fn(cases) -> {case_id: {"sla": [...], ...}} (the SLA area adds clocks).
+CaseExtras = Callable[[list[Any]], dict[int, dict[str, Any]]]
+case_extras: list[CaseExtras] = []

@@ -1,0 +1,253 @@
+"""Persistence of cases, their timeline, messages, attachments, tags and links."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from casework.cases.domain import LinkKind, Priority, Status
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=50, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email"
+    PORTAL = "portal"
+    CHAT = "chat"
+    PHONE = "phone"
+    API = "api"
+    WEB = "web"  # created by an agent in the workspace
+
+
+class Case(models.Model):
+    number = models.CharField(max_length=30, unique=True, null=True)
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True, default="")
+    status = models.CharField(max_length=12, choices=[(s.value, s.value) for s in Status], default=Status.NEW)
+    priority = models.PositiveSmallIntegerField(
+        choices=[(p.value, p.label) for p in Priority], default=Priority.NORMAL
+    )
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.API)
+    case_type = models.ForeignKey(
+        "automation.CaseType", null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+    )
+    service = models.ForeignKey(
+        "automation.ServiceDefinition", null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+    )
+    account = models.ForeignKey(
+        "accounts.Account", null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+    )
+    contact = models.ForeignKey(
+        "accounts.Contact", null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+    )
+    entitlement = models.ForeignKey(
+        "accounts.Entitlement", null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+    )
+    team = models.ForeignKey(
+        "iam.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_cases",
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="cases")
+    custom_fields = models.JSONField(default=dict, blank=True)
+    language = models.CharField(max_length=10, blank=True, default="")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    is_major_issue = models.BooleanField(default=False)
+    resolution_code = models.CharField(max_length=30, blank=True, default="")
+    resolution_summary = models.TextField(blank=True, default="")
+    # Why routing put the case where it is (rule, eligible agents, the winner's edge).
+    assignment_reason = models.JSONField(default=dict, blank=True)
+    # The earliest due time of the case's running SLA clocks, kept by the SLA area.
+    sla_due_at = models.DateTimeField(null=True, blank=True)
+    reopen_count = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    status_changed_at = models.DateTimeField(default=timezone.now)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    last_customer_message_at = models.DateTimeField(null=True, blank=True)
+    last_agent_reply_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        indexes = [
+            # The queue views: open cases by priority or age, per team and per assignee.
+            models.Index(fields=["status", "-priority", "-id"], name="case_status_prio"),
+            models.Index(fields=["team", "status", "-priority", "-id"], name="case_team_status_prio"),
+            models.Index(fields=["assignee", "status", "-updated_at"], name="case_assignee_status"),
+            models.Index(fields=["-updated_at", "-id"], name="case_updated"),
+            models.Index(fields=["-created_at", "-id"], name="case_created"),
+            models.Index(fields=["sla_due_at", "id"], name="case_sla_due"),
+            models.Index(fields=["contact", "-created_at"], name="case_contact"),
+            models.Index(fields=["account", "-created_at"], name="case_account"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    @property
+    def priority_label(self) -> str:
+        return Priority(self.priority).label
+
+
+class CaseNumberSequence(models.Model):
+    """The last number given out per prefix; bumped inside the creating transaction,
+    so a rolled-back creation gives its number back and numbers have no gaps."""
+
+    prefix = models.CharField(max_length=20, primary_key=True)
+    last_value = models.PositiveBigIntegerField(default=1000)
+
+
+class IdempotencyKey(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_once")]
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> int:
+        raise TypeError("timeline events are never updated")
+
+    def delete(self) -> Any:
+        raise TypeError("timeline events are never deleted")
+
+
+class Visibility(models.TextChoices):
+    PUBLIC = "public"
+    INTERNAL = "internal"
+
+
+class Message(models.Model):
+    """A communication on any channel: in from the customer, out from an agent, or an internal note."""
+
+    class Direction(models.TextChoices):
+        INBOUND = "inbound"
+        OUTBOUND = "outbound"
+        INTERNAL = "internal"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="messages")
+    direction = models.CharField(max_length=10, choices=Direction.choices)
+    visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.API)
+    author_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    author_contact = models.ForeignKey(
+        "accounts.Contact", null=True, blank=True, on_delete=models.PROTECT, related_name="messages"
+    )
+    author_label = models.CharField(max_length=200, blank=True, default="")
+    from_address = models.CharField(max_length=320, blank=True, default="")
+    to = models.JSONField(default=list, blank=True)
+    cc = models.JSONField(default=list, blank=True)
+    subject = models.CharField(max_length=500, blank=True, default="")
+    text = models.TextField(blank=True, default="")
+    html = models.TextField(blank=True, default="")  # sanitised on the way in
+    external_id = models.CharField(max_length=500, blank=True, default="", db_index=True)  # e.g. Message-ID
+    meta = models.JSONField(default=dict, blank=True)  # channel details (match reason, headers)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["case", "created_at"], name="message_case_time")]
+
+    def __str__(self) -> str:
+        return f"{self.direction} message on {self.case_id}"
+
+
+class Attachment(models.Model):
+    """A file on a message, stored once per content (the storage name is its SHA-256)."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="attachments")
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.PROTECT, related_name="attachments"
+    )
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=200, default="application/octet-stream")
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64, db_index=True)
+    storage_name = models.CharField(max_length=300)
+    content_id = models.CharField(max_length=300, blank=True, default="")  # cid: for inline images
+    is_inline = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class TimelineEvent(models.Model):
+    """One entry of a case's append-only history (the audit trail)."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=40)
+    actor_kind = models.CharField(max_length=12)  # agent, contact, automation, system
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_contact = models.ForeignKey(
+        "accounts.Contact", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField(max_length=200, blank=True, default="")
+    visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.INTERNAL)
+    data = models.JSONField(default=dict, blank=True)  # e.g. {"field", "before", "after"}
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["case", "created_at", "id"], name="event_case_time")]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise TypeError("timeline events are never updated")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("timeline events are never deleted")
+
+
+class CaseLink(models.Model):
+    from_case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="links_out")
+    to_case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="links_in")
+    kind = models.CharField(max_length=20, choices=[(k.value, k.value) for k in LinkKind])
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["from_case", "to_case", "kind"], name="case_link_once"),
+            models.CheckConstraint(
+                condition=~models.Q(from_case=models.F("to_case")), name="case_link_not_self"
+            ),
+        ]

@@ -1,0 +1,218 @@
+"""Read queries for cases, always scoped to what the caller may see.
+
+Another team's case is reported as not found (404), never as forbidden, so
+that its existence is not disclosed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from casework.cases.domain import Priority, Status
+from casework.cases.models import Case, CaseLink, Message, TimelineEvent
+from casework.core import search
+from casework.core.errors import InvalidInput, NotFound
+from casework.core.pagination import Page, keyset_page
+from casework.iam.domain import Role
+from casework.iam.selectors import team_ids_of
+
+SEARCH_KIND = "case"
+SORTS = {
+    "created": "created_at",
+    "updated": "updated_at",
+    "priority": "priority",
+    "status": "status",
+    "number": "id",
+}
+
+
+def visible_cases(user: Any) -> QuerySet[Case]:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Case.objects.none()
+    role = user.role
+    if role in {Role.ADMIN, Role.LEAD}:
+        return Case.objects.all()
+    if role == Role.AGENT:
+        return Case.objects.filter(Q(team_id__in=team_ids_of(user)) | Q(assignee_id=user.pk))
+    if role == Role.PARTNER_AGENT:
+        return Case.objects.filter(team_id__in=team_ids_of(user))
+    if role == Role.CUSTOMER:
+        contact = getattr(user, "contact", None)
+        if contact is None:
+            return Case.objects.none()
+        if contact.is_account_admin and contact.account_id:
+            return Case.objects.filter(Q(contact_id=contact.pk) | Q(account_id=contact.account_id))
+        return Case.objects.filter(contact_id=contact.pk)
+    return Case.objects.none()
+
+
+def with_related(cases: QuerySet[Case]) -> QuerySet[Case]:
+    return cases.select_related(
+        "contact", "account", "team", "assignee", "case_type", "service", "entitlement"
+    ).prefetch_related("tags", "contact__emails")
+
+
+def get_case(user: Any, number: str, *, related: bool = True) -> Case:
+    cases = visible_cases(user)
+    if related:
+        cases = with_related(cases)
+    case = cases.filter(number=number.strip().upper()).first()
+    if case is None:
+        raise NotFound(f"no case {number}", field="number")
+    return case
+
+
+def get_case_by_id(case_id: int) -> Case:
+    """Unscoped read for background work (the worker acts as the system)."""
+    try:
+        return with_related(Case.objects.all()).get(pk=case_id)
+    except Case.DoesNotExist:
+        raise NotFound(f"no case with id {case_id}", field="case") from None
+
+
+@dataclass
+class CaseFilters:
+    status: list[str] = field(default_factory=list)
+    priority: list[str] = field(default_factory=list)
+    team: list[int] = field(default_factory=list)
+    assignee: str | None = None  # "me", "none" or a user id
+    account: int | None = None
+    contact: int | None = None
+    tag: list[str] = field(default_factory=list)
+    channel: list[str] = field(default_factory=list)
+    case_type: list[int] = field(default_factory=list)
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    updated_after: datetime | None = None
+    updated_before: datetime | None = None
+    sla_due_before: datetime | None = None
+    q: str = ""
+
+
+def filter_cases(user: Any, filters: CaseFilters) -> QuerySet[Case]:
+    cases = visible_cases(user)
+    if filters.status:
+        unknown = [s for s in filters.status if s not in Status._value2member_map_]
+        if unknown:
+            raise InvalidInput(f"unknown status {unknown[0]!r}; one of {', '.join(Status)}", field="status")
+        cases = cases.filter(status__in=filters.status)
+    if filters.priority:
+        try:
+            cases = cases.filter(priority__in=[Priority.parse(p) for p in filters.priority])
+        except KeyError as exc:
+            raise InvalidInput(f"unknown priority {exc.args[0]!r}", field="priority") from None
+    if filters.team:
+        cases = cases.filter(team_id__in=filters.team)
+    if filters.assignee:
+        if filters.assignee == "me":
+            cases = cases.filter(assignee_id=user.pk)
+        elif filters.assignee == "none":
+            cases = cases.filter(assignee__isnull=True)
+        elif filters.assignee.isdigit():
+            cases = cases.filter(assignee_id=int(filters.assignee))
+        else:
+            raise InvalidInput("assignee is 'me', 'none' or a user id", field="assignee")
+    if filters.account:
+        cases = cases.filter(account_id=filters.account)
+    if filters.contact:
+        cases = cases.filter(contact_id=filters.contact)
+    for tag in filters.tag:
+        cases = cases.filter(tags__name=tag.strip().lower())
+    if filters.channel:
+        cases = cases.filter(channel__in=filters.channel)
+    if filters.case_type:
+        cases = cases.filter(case_type_id__in=filters.case_type)
+    if filters.created_after:
+        cases = cases.filter(created_at__gte=filters.created_after)
+    if filters.created_before:
+        cases = cases.filter(created_at__lt=filters.created_before)
+    if filters.updated_after:
+        cases = cases.filter(updated_at__gte=filters.updated_after)
+    if filters.updated_before:
+        cases = cases.filter(updated_at__lt=filters.updated_before)
+    if filters.sla_due_before:
+        cases = cases.filter(sla_due_at__lt=filters.sla_due_before)
+    if filters.q.strip():
+        cases = cases.filter(id__in=search.matching_ids(SEARCH_KIND, filters.q))
+    return cases
+
+
+def parse_sort(sort: str) -> tuple[str, bool]:
+    descending = sort.startswith("-")
+    key = sort.lstrip("-")
+    if key not in SORTS:
+        raise InvalidInput(f"cannot sort by {key!r}; one of {', '.join(SORTS)}", field="sort")
+    return SORTS[key], descending
+
+
+def list_cases(
+    user: Any, filters: CaseFilters, *, sort: str = "-updated", limit: int = 50, cursor: str | None = None
+) -> Page:
+    if not 1 <= limit <= 200:
+        raise InvalidInput("limit is between 1 and 200", field="limit")
+    field_name, descending = parse_sort(sort)
+    cases = with_related(filter_cases(user, filters))
+    if field_name == "id":
+        return keyset_page(cases, field="id", descending=descending, limit=limit, cursor=cursor)
+    return keyset_page(cases, field=field_name, descending=descending, limit=limit, cursor=cursor)
+
+
+def count_cases(user: Any, filters: CaseFilters) -> int:
+    return filter_cases(user, filters).count()
+
+
+def timeline(user: Any, case: Case, *, public_only: bool = False) -> QuerySet[TimelineEvent]:
+    """The case's events, oldest first; a customer sees public entries only."""
+    events = (
+        TimelineEvent.objects.filter(case=case)
+        .select_related("actor_user", "actor_contact", "message")
+        .prefetch_related(Prefetch("message__attachments"))
+    )
+    if public_only or (user is not None and getattr(user, "role", None) == Role.CUSTOMER):
+        events = events.filter(visibility="public")
+    return events.order_by("created_at", "id")
+
+
+def messages(case: Case, *, public_only: bool = False) -> QuerySet[Message]:
+    msgs = (
+        Message.objects.filter(case=case)
+        .select_related("author_user", "author_contact")
+        .prefetch_related("attachments")
+    )
+    if public_only:
+        msgs = msgs.filter(visibility="public")
+    return msgs
+
+
+def links_of(case: Case) -> list[CaseLink]:
+    return list(
+        CaseLink.objects.filter(Q(from_case=case) | Q(to_case=case)).select_related("from_case", "to_case")
+    )
+
+
+def other_cases_of_contact(user: Any, case: Case, *, limit: int = 10) -> list[Case]:
+    if not case.contact_id:
+        return []
+    return list(
+        visible_cases(user)
+        .filter(contact_id=case.contact_id)
+        .exclude(pk=case.pk)
+        .order_by("-created_at")[:limit]
+    )
+
+
+def related_object(field_name: str, pk: int) -> Any:
+    """The object a case's foreign key `field_name` would point to, or InvalidInput.
+
+    Lets the cases area accept a case type or service id without importing the
+    area that owns those models.
+    """
+    model = Case._meta.get_field(field_name).related_model
+    obj = model._default_manager.filter(pk=pk).first()  # type: ignore[union-attr]
+    if obj is None:
+        raise InvalidInput(f"no {field_name.replace('_', ' ')} {pk}", field=field_name)
+    return obj

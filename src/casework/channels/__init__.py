@@ -1,0 +1,1 @@
+"""Channels: email (SMTP gateway, IMAP, MIME, threading, outbound), portal form, chat."""

@@ -1,0 +1,3 @@
+"""Persistence of the channels area."""
+
+from __future__ import annotations

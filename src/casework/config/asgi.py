@@ -1,0 +1,10 @@
+"""ASGI entry point (uvicorn serves it; server-sent events need ASGI)."""
+
+from __future__ import annotations
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "casework.config.settings")
+application = get_asgi_application()

@@ -1,0 +1,90 @@
+"""Reads Casework's configuration from the environment (and a `.env` file)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlparse
+
+
+class ConfigurationError(RuntimeError):
+    """The environment asks for something Casework cannot run with."""
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def data_dir() -> Path:
+    path = Path(os.environ.get("CASEWORK_DATA_DIR", "./data")).resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def secret_key(directory: Path, *, debug: bool) -> str:
+    """The configured key; else the one kept in the data folder, made on first start.
+
+    Production mode (debug off) refuses to start without an explicit key, so
+    that several web processes never run with different keys.
+    """
+    configured = os.environ.get("CASEWORK_SECRET_KEY", "").strip()
+    if configured:
+        return configured
+    key_file = directory / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    if not debug and not env_bool("CASEWORK_ALLOW_GENERATED_SECRET"):
+        raise ConfigurationError(
+            "CASEWORK_SECRET_KEY is not set: production mode refuses to start without it "
+            "(set CASEWORK_DEBUG=1 for a local installation)"
+        )
+    key = secrets.token_urlsafe(50)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def database_config(url: str | None, directory: Path) -> dict[str, object]:
+    """Turn `sqlite:///path` or `postgres://user:pass@host:port/name` into Django's dict."""
+    if not url:
+        url = f"sqlite:///{directory / 'casework.db'}"
+    parsed = urlparse(url)
+    scheme = parsed.scheme.split("+")[0]
+    if scheme == "sqlite":
+        name = unquote(parsed.path[1:] if parsed.path.startswith("//") else parsed.path)
+        if parsed.netloc:  # sqlite://relative/path
+            name = parsed.netloc + parsed.path
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": name or str(directory / "casework.db"),
+            # IMMEDIATE takes the write lock at BEGIN, so writers queue instead of
+            # failing mid-transaction with "database is locked".
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                    "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=20000;"
+                ),
+            },
+        }
+    if scheme in {"postgres", "postgresql", "pgsql"}:
+        options = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": unquote(parsed.path.lstrip("/")) or "casework",
+            "USER": unquote(parsed.username or ""),
+            "PASSWORD": unquote(parsed.password or ""),
+            "HOST": parsed.hostname or "",
+            "PORT": str(parsed.port or ""),
+            "CONN_MAX_AGE": int(options.pop("conn_max_age", "60")),
+            "CONN_HEALTH_CHECKS": True,
+            "OPTIONS": options,
+        }
+    raise ConfigurationError(
+        f"CASEWORK_DATABASE_URL: unsupported scheme {parsed.scheme!r} (use sqlite:/// or postgres://)"
+    )

@@ -1,0 +1,1 @@
+"""Shared kernel: clock, actors, domain events, errors, pagination, search."""

@@ -1,0 +1,85 @@
+"""The shared parts of the JSON API: error bodies that name the field, auth."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from casework.core.errors import CaseworkError
+
+_LOCATIONS = {"body", "query", "path", "header", "form", "file", "cookie", "payload"}
+
+
+def field_of(loc: list[Any] | tuple[Any, ...]) -> str:
+    """`["body", "payload", "contact", "email"]` -> `contact.email`."""
+    parts = [str(p) for p in loc]
+    while parts and parts[0] in _LOCATIONS:
+        parts = parts[1:]
+    if len(parts) > 1 and parts[0] == "payload":
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+def _message(err: dict[str, Any]) -> str:
+    kind = err.get("type", "")
+    if kind == "extra_forbidden":
+        return "unknown field"
+    if kind == "missing":
+        return "this field is required"
+    return str(err.get("msg", "invalid value"))
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    @api.exception_handler(CaseworkError)
+    def casework_error(request: HttpRequest, exc: CaseworkError) -> HttpResponse:
+        return api.create_response(request, exc.as_dict(), status=exc.status)
+
+    @api.exception_handler(ValidationError)
+    def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        errors = [{"field": field_of(e.get("loc", [])), "message": _message(e)} for e in exc.errors]
+        if any(
+            e.get("type") == "json_invalid" or "parse" in str(e.get("msg", "")).lower() for e in exc.errors
+        ):
+            status = 400
+        else:
+            status = 422
+        first = errors[0] if errors else {"field": None, "message": "invalid request"}
+        body = {"code": "invalid", "message": first["message"], "field": first["field"], "errors": errors}
+        return api.create_response(request, body, status=status)
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        body = {
+            "code": "too_large",
+            "message": "the request body is too large",
+            "field": "body",
+            "errors": [{"field": "body", "message": "the request body is too large"}],
+        }
+        return api.create_response(request, body, status=413)
+
+    @api.exception_handler(AuthenticationError)
+    def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        body = {
+            "code": "unauthenticated",
+            "message": "a valid bearer token is required",
+            "field": "Authorization",
+            "errors": [{"field": "Authorization", "message": "missing or invalid token"}],
+        }
+        return api.create_response(request, body, status=401)
+
+    @api.exception_handler(HttpError)
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        message = str(exc.message)
+        # ninja reports unparsable JSON this way; the field at fault is the body itself.
+        field = "body" if message.startswith("Cannot parse request body") else None
+        body = {
+            "code": "bad_request" if exc.status_code == 400 else "error",
+            "message": message,
+            "field": field,
+            "errors": [{"field": field, "message": message}],
+        }
+        return api.create_response(request, body, status=exc.status_code)

@@ -1,0 +1,19 @@
+"""The search index shared by every area (cases, knowledge base, contacts)."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class SearchDocument(models.Model):
+    """Text of one searchable object. On SQLite an FTS5 table mirrors it
+    (see search.py); on PostgreSQL a GIN index over its tsvector serves it."""
+
+    kind = models.CharField(max_length=20)
+    object_id = models.BigIntegerField()
+    title = models.TextField(blank=True, default="")
+    body = models.TextField(blank=True, default="")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "object_id"], name="search_doc_unique")]
+        # The full-text indexes are vendor-specific and made by migration 0002.

@@ -1,0 +1,75 @@
+"""Full-text search behind one selector: SQLite FTS5 or PostgreSQL tsvector + GIN.
+
+Writers call `index_document` in the same transaction as their change, so the
+index never lags the data. Readers get a subquery of matching object ids to
+combine with their own (permission-scoped) queryset.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.db import connection
+from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
+
+from casework.core.models import SearchDocument
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+MAX_TERMS = 12
+
+
+def terms(query: str) -> list[str]:
+    """The words of a query, without any operator syntax a user could inject."""
+    return _WORD.findall(query.lower())[:MAX_TERMS]
+
+
+def index_document(kind: str, object_id: int, title: str, body: str) -> None:
+    SearchDocument.objects.update_or_create(
+        kind=kind, object_id=object_id, defaults={"title": title or "", "body": body or ""}
+    )
+
+
+def append_to_document(kind: str, object_id: int, text: str) -> None:
+    """Add text (a new message) to an object's document."""
+    doc, created = SearchDocument.objects.get_or_create(
+        kind=kind, object_id=object_id, defaults={"body": text}
+    )
+    if not created and text:
+        doc.body = f"{doc.body}\n{text}" if doc.body else text
+        doc.save(update_fields=["body"])
+
+
+def bulk_index(kind: str, rows: Iterable[tuple[int, str, str]]) -> None:
+    SearchDocument.objects.bulk_create(
+        [SearchDocument(kind=kind, object_id=i, title=t, body=b) for i, t, b in rows],
+        batch_size=2000,
+    )
+
+
+def remove_document(kind: str, object_id: int) -> None:
+    SearchDocument.objects.filter(kind=kind, object_id=object_id).delete()
+
+
+def matching_ids(kind: str, query: str) -> QuerySet | RawSQL:
+    """Object ids of `kind` whose title or body match every word of `query` (prefixes too)."""
+    words = terms(query)
+    if not words:
+        return SearchDocument.objects.none().values("object_id")
+    if connection.vendor == "postgresql":
+        tsquery = " & ".join(f"{w}:*" for w in words)
+        return (
+            SearchDocument.objects.filter(kind=kind)
+            .annotate(v=SearchVector("title", "body", config="english"))
+            .filter(v=SearchQuery(tsquery, config="english", search_type="raw"))
+            .values("object_id")
+        )
+    fts_query = " ".join(f'"{w}"*' for w in words)
+    return RawSQL(
+        "SELECT d.object_id FROM core_searchdocument d "
+        "JOIN core_search_fts f ON f.rowid = d.id "
+        "WHERE core_search_fts MATCH %s AND d.kind = %s",
+        (fts_query, kind),
+    )

@@ -1,0 +1,1 @@
+"""Agents, teams, roles, permissions, API tokens, sign-in."""

@@ -1,0 +1,64 @@
+"""Read queries for people and teams."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from casework.core.errors import NotFound
+from casework.iam.domain import STAFF_ROLES
+from casework.iam.models import ApiToken, Team, User
+
+
+def team_ids_of(user: User) -> list[int]:
+    cached = getattr(user, "_casework_team_ids", None)
+    if cached is None:
+        cached = list(user.memberships.values_list("team_id", flat=True))
+        user._casework_team_ids = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def list_users(*, role: str | None = None, team_id: int | None = None) -> QuerySet[User]:
+    users = User.objects.all().order_by("id")
+    if role:
+        users = users.filter(role=role)
+    if team_id:
+        users = users.filter(memberships__team_id=team_id)
+    return users
+
+
+def staff_users() -> QuerySet[User]:
+    return User.objects.filter(role__in=STAFF_ROLES, is_active=True)
+
+
+def get_user(user_id: int) -> User:
+    try:
+        return User.objects.get(pk=user_id)
+    except User.DoesNotExist:
+        raise NotFound(f"no user {user_id}", field="id") from None
+
+
+def find_user_by_email(email: str) -> User | None:
+    return User.objects.filter(email__iexact=email.strip()).first()
+
+
+def list_teams() -> QuerySet[Team]:
+    return Team.objects.select_related("partner_organisation").order_by("name")
+
+
+def get_team(team_id: int) -> Team:
+    try:
+        return Team.objects.select_related("partner_organisation").get(pk=team_id)
+    except Team.DoesNotExist:
+        raise NotFound(f"no team {team_id}", field="team") from None
+
+
+def find_team_by_name(name: str) -> Team | None:
+    return Team.objects.filter(name__iexact=name.strip()).first()
+
+
+def team_leads(team_id: int) -> QuerySet[User]:
+    return User.objects.filter(memberships__team_id=team_id, memberships__is_lead=True)
+
+
+def tokens_of(user: User) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True)

@@ -1,0 +1,3 @@
+"""Persistence of the knowledge area."""
+
+from __future__ import annotations

@@ -1,0 +1,1 @@
+"""The customer portal: sign-in, my cases, submit, accept, surveys."""

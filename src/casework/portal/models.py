@@ -1,0 +1,3 @@
+"""Persistence of the portal area."""
+
+from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Reporting: metric definitions, read models, exports."""

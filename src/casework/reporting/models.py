@@ -1,0 +1,3 @@
+"""Persistence of the reporting area."""
+
+from __future__ import annotations

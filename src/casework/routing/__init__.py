@@ -1,0 +1,1 @@
+"""Routing: queues, skills, capacity, presence, assignment."""

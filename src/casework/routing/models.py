@@ -1,0 +1,3 @@
+"""Persistence of the routing area."""
+
+from __future__ import annotations

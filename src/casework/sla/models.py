@@ -1,0 +1,3 @@
+"""Persistence of the sla area."""
+
+from __future__ import annotations
