@@ -7,10 +7,11 @@ that its existence is not disclosed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import DateTimeField, Prefetch, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 
 from casework.cases.domain import Priority, Status
 from casework.cases.models import Case, CaseLink, Message, TimelineEvent
@@ -27,7 +28,10 @@ SORTS = {
     "priority": "priority",
     "status": "status",
     "number": "id",
+    "sla_due": "sla_sort",
 }
+# Cases without a running SLA clock sort after every due time.
+NO_DUE = datetime(9999, 12, 31, tzinfo=UTC)
 
 
 def visible_cases(user: Any) -> QuerySet[Case]:
@@ -156,8 +160,8 @@ def list_cases(
         raise InvalidInput("limit is between 1 and 200", field="limit")
     field_name, descending = parse_sort(sort)
     cases = with_related(filter_cases(user, filters))
-    if field_name == "id":
-        return keyset_page(cases, field="id", descending=descending, limit=limit, cursor=cursor)
+    if field_name == "sla_sort":
+        cases = cases.annotate(sla_sort=Coalesce("sla_due_at", Value(NO_DUE, output_field=DateTimeField())))
     return keyset_page(cases, field=field_name, descending=descending, limit=limit, cursor=cursor)
 
 

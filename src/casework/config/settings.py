@@ -77,7 +77,9 @@ TEMPLATES: list[dict[str, object]] = [
     }
 ]
 
-DATABASES: dict[str, dict[str, object]] = {"default": database_config(os.environ.get("CASEWORK_DATABASE_URL"), DATA_DIR)}
+DATABASES: dict[str, dict[str, object]] = {
+    "default": database_config(os.environ.get("CASEWORK_DATABASE_URL"), DATA_DIR)
+}
 if os.environ.get("CASEWORK_TEST_DB_NAME"):
     # Lets several test runs share one PostgreSQL server without colliding.
     DATABASES["default"]["TEST"] = {"NAME": os.environ["CASEWORK_TEST_DB_NAME"]}
@@ -127,6 +129,21 @@ CASE_NUMBER_PREFIX = os.environ.get("CASEWORK_CASE_PREFIX", "CS")
 AUTO_CLOSE_DAYS = int(os.environ.get("CASEWORK_AUTO_CLOSE_DAYS", "5"))
 
 REDIS_URL = os.environ.get("CASEWORK_REDIS_URL", "").strip() or None
+
+# Mail Casework itself sends (sign-in links, notifications to agents). Case
+# replies go out through each mailbox's own SMTP settings (channels area).
+# Without CASEWORK_SMTP_URL, mail is written to files in DATA_DIR/outbox.
+DEFAULT_FROM_EMAIL = os.environ.get("CASEWORK_FROM_EMAIL", "Casework <casework@localhost>")
+EMAIL_BACKEND, EMAIL_FILE_PATH = "django.core.mail.backends.filebased.EmailBackend", str(DATA_DIR / "outbox")
+if os.environ.get("CASEWORK_SMTP_URL"):
+    from urllib.parse import unquote, urlparse
+
+    _smtp = urlparse(os.environ["CASEWORK_SMTP_URL"])
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST, EMAIL_PORT = _smtp.hostname or "127.0.0.1", _smtp.port or 25
+    EMAIL_HOST_USER, EMAIL_HOST_PASSWORD = unquote(_smtp.username or ""), unquote(_smtp.password or "")
+    EMAIL_USE_TLS = _smtp.scheme == "smtp+starttls"
+    EMAIL_USE_SSL = _smtp.scheme == "smtps"
 
 TASKS: dict[str, dict[str, object]]
 if os.environ.get("CASEWORK_TASKS_BACKEND") == "immediate":
