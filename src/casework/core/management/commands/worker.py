@@ -16,7 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("--batch", action="store_true", help="run what is waiting, then exit")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        backend = settings.TASKS["default"]["BACKEND"]
+        backend = str(settings.TASKS["default"]["BACKEND"])
         if backend.startswith("django_tasks_redis"):
             call_command("run_redis_tasks", *([] if options["batch"] else ["--continuous"]))
         elif backend.startswith("django_tasks_db"):
