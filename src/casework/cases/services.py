@@ -628,7 +628,9 @@ def post_reply(
     meta: dict[str, Any] | None = None,
 ) -> Message:
     """A public reply from an agent (or an automation) to the customer, recorded
-    as outbound on the case's channel; the channel sends it after commit."""
+    as outbound. It goes out by email whenever the customer has an address (a
+    portal or phone customer is told by mail too, as in Zendesk); the email
+    channel sends it after commit."""
     _require_staff(actor)
     if not (text or "").strip():
         raise InvalidInput("a reply needs text", field="text")
@@ -643,7 +645,7 @@ def post_reply(
             case=current,
             direction=Message.Direction.OUTBOUND,
             visibility="public",
-            channel=current.channel if current.channel != Channel.WEB else Channel.EMAIL,
+            channel=Channel.EMAIL if to else current.channel,
             author_user=actor.user if actor.kind == "agent" else None,
             author_label=actor.display[:200],
             to=to,

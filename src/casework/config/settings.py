@@ -134,16 +134,28 @@ REDIS_URL = os.environ.get("CASEWORK_REDIS_URL", "").strip() or None
 # replies go out through each mailbox's own SMTP settings (channels area).
 # Without CASEWORK_SMTP_URL, mail is written to files in DATA_DIR/outbox.
 DEFAULT_FROM_EMAIL = os.environ.get("CASEWORK_FROM_EMAIL", "Casework <casework@localhost>")
-EMAIL_BACKEND, EMAIL_FILE_PATH = "django.core.mail.backends.filebased.EmailBackend", str(DATA_DIR / "outbox")
+MAILERS: dict[str, dict[str, object]] = {
+    "default": {
+        "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "OPTIONS": {"file_path": str(DATA_DIR / "outbox")},
+    }
+}
 if os.environ.get("CASEWORK_SMTP_URL"):
     from urllib.parse import unquote, urlparse
 
-    _smtp = urlparse(os.environ["CASEWORK_SMTP_URL"])
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_HOST, EMAIL_PORT = _smtp.hostname or "127.0.0.1", _smtp.port or 25
-    EMAIL_HOST_USER, EMAIL_HOST_PASSWORD = unquote(_smtp.username or ""), unquote(_smtp.password or "")
-    EMAIL_USE_TLS = _smtp.scheme == "smtp+starttls"
-    EMAIL_USE_SSL = _smtp.scheme == "smtps"
+    _smtp = urlparse(os.environ["CASEWORK_SMTP_URL"])  # smtp://, smtp+starttls:// or smtps://
+    MAILERS["default"] = {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": _smtp.hostname or "127.0.0.1",
+            "port": _smtp.port or 25,
+            "username": unquote(_smtp.username or ""),
+            "password": unquote(_smtp.password or ""),
+            "use_tls": _smtp.scheme == "smtp+starttls",
+            "use_ssl": _smtp.scheme == "smtps",
+            "timeout": 30,
+        },
+    }
 
 TASKS: dict[str, dict[str, object]]
 if os.environ.get("CASEWORK_TASKS_BACKEND") == "immediate":
