@@ -498,3 +498,29 @@ def clocks_with_history(case: Case) -> list[dict[str, Any]]:
         }
         for c in clocks
     ]
+
+
+def attach_clocks(case: Case) -> int:
+    """Give a case that predates the SLA policies its clocks, from what its record says
+    (creation, first response, status, resolution), as if they had run all along.
+    Used by the demo data; returns how many clocks it made."""
+    if SlaClock.objects.filter(case_id=case.pk).exists() or case.status in ("closed", "cancelled"):
+        return 0
+    policy = policy_for(case)
+    if policy is None:
+        return 0
+    now = clock.now()
+    with transaction.atomic():
+        for metric in STARTS_AT_CREATION:
+            _start(case, policy, metric, case.created_at, now, reason="policy attached to an existing case")
+        clocks = _clocks(case.pk)
+        if case.first_response_at is not None and "first_response" in clocks:
+            _meet(clocks["first_response"], case.first_response_at, reason="public agent reply")
+        if case.status == "resolved" and "resolution" in clocks:
+            _meet(clocks["resolution"], case.resolved_at or case.status_changed_at, reason="case resolved")
+        elif case.status in (policy.pause_statuses or []):
+            for c in clocks.values():
+                if c.state == ClockState.RUNNING:
+                    _pause(c, case.status_changed_at, reason=f"case {case.status}")
+        _refresh_case_due(case.pk)
+    return len(clocks)
