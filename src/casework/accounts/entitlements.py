@@ -119,7 +119,9 @@ def _units(entitlement: Entitlement, custom_fields: dict[str, Any] | None) -> De
     return Decimal(0)
 
 
-def charge(entitlement_id: int, case_id: int, *, on: str, custom_fields: dict[str, Any] | None = None) -> bool:
+def charge(
+    entitlement_id: int, case_id: int, *, on: str, custom_fields: dict[str, Any] | None = None
+) -> bool:
     """Take the case's units when `on` ("creation" or "resolution") is the entitlement's
     moment; once per case. Returns whether something was taken."""
     entitlement = Entitlement.objects.filter(pk=entitlement_id).first()
@@ -192,7 +194,11 @@ def validate(e: Entitlement) -> None:
 
 
 def save_entitlement(
-    user: Any, values: dict[str, Any], *, entitlement: Entitlement | None = None, expected_version: int | None = None
+    user: Any,
+    values: dict[str, Any],
+    *,
+    entitlement: Entitlement | None = None,
+    expected_version: int | None = None,
 ) -> Entitlement:
     """Create (entitlement=None) or change an entitlement; a new one starts with remaining = total."""
     _require_manager(user)

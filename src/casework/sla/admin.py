@@ -42,7 +42,15 @@ class CalendarForm(ValidatedForm):
 
     class Meta:
         model = BusinessCalendar
-        fields = ["name", "time_zone", "hours", "holidays", "holiday_country", "holiday_subdivision", "is_24x7"]
+        fields = [
+            "name",
+            "time_zone",
+            "hours",
+            "holidays",
+            "holiday_country",
+            "holiday_subdivision",
+            "is_24x7",
+        ]
 
 
 class PolicyForm(ValidatedForm):
@@ -50,7 +58,22 @@ class PolicyForm(ValidatedForm):
 
     class Meta:
         model = SlaPolicy
-        exclude = ["created_at", "updated_at", "version"]
+        fields = [
+            "name",
+            "position",
+            "is_active",
+            "calendar",
+            "priorities",
+            "tiers",
+            "entitlement_ids",
+            "case_type_ids",
+            "channels",
+            "team_ids",
+            "targets",
+            "pause_statuses",
+            "warn_percents",
+            "breach_actions",
+        ]
 
 
 class EntitlementForm(ValidatedForm):
@@ -58,7 +81,22 @@ class EntitlementForm(ValidatedForm):
 
     class Meta:
         model = Entitlement
-        exclude = ["created_at", "version"]
+        fields = [
+            "name",
+            "account",
+            "contact",
+            "service",
+            "channel",
+            "starts_on",
+            "ends_on",
+            "unit",
+            "total",
+            "remaining",
+            "decrement_on",
+            "restrict",
+            "tier",
+            "is_active",
+        ]
 
 
 class VersionedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]

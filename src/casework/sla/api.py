@@ -266,7 +266,9 @@ class EntitlementOut(Schema):
 
 
 def _entitlement(e: Any) -> dict[str, Any]:
-    out = {f: getattr(e, f) for f in ("id", *entitlements.FIELDS, "version") if f not in ("account", "contact")}
+    out = {
+        f: getattr(e, f) for f in ("id", *entitlements.FIELDS, "version") if f not in ("account", "contact")
+    }
     out.update(account=e.account_id, contact=e.contact_id, total=float(e.total), remaining=float(e.remaining))
     return out
 
@@ -283,7 +285,9 @@ def _entitlement_values(user: Any, data: dict[str, Any]) -> dict[str, Any]:
 
 @router.get("/entitlements", response=list[EntitlementOut], summary="Entitlements")
 def list_entitlements(request: HttpRequest, account: int | None = None) -> list[dict[str, Any]]:
-    return [_entitlement(e) for e in entitlements.list_entitlements(require_staff(request), account_id=account)]
+    return [
+        _entitlement(e) for e in entitlements.list_entitlements(require_staff(request), account_id=account)
+    ]
 
 
 @router.post("/entitlements", response={201: EntitlementOut}, summary="Add an entitlement")

@@ -31,7 +31,9 @@ def holiday_dates(country: str, subdivision: str = "", years: range | None = Non
     year = clock.now().year
     years = years or range(year - HOLIDAY_YEARS_BACK, year + HOLIDAY_YEARS_AHEAD + 1)
     try:
-        found = public_holidays.country_holidays(country.upper(), subdiv=subdivision or None, years=list(years))
+        found = public_holidays.country_holidays(
+            country.upper(), subdiv=subdivision or None, years=list(years)
+        )
     except NotImplementedError:
         raise InvalidInput(f"no public holidays known for {country!r}", field="holiday_country") from None
     except Exception as exc:  # e.g. an unknown subdivision
@@ -65,6 +67,7 @@ def calendar_for(policy: SlaPolicy | None) -> domain.Calendar:
     if policy is None or policy.calendar_id is None:
         return UTC_24X7
     row = policy.calendar
+    assert row is not None
     key = (row.pk, row.version, clock.now().year)
     cal = _calendars.get(key)
     if cal is None:
@@ -87,7 +90,9 @@ def policy_rules() -> list[tuple[domain.PolicyConditions, SlaPolicy]]:
             ),
             p,
         )
-        for p in SlaPolicy.objects.filter(is_active=True).select_related("calendar").order_by("position", "id")
+        for p in SlaPolicy.objects.filter(is_active=True)
+        .select_related("calendar")
+        .order_by("position", "id")
     ]
 
 
@@ -102,7 +107,15 @@ def target_of(policy: SlaPolicy | None, metric: str, priority: str) -> domain.Ta
 
 # --- management ----------------------------------------------------------------------------
 
-CALENDAR_FIELDS = ("name", "time_zone", "hours", "holidays", "holiday_country", "holiday_subdivision", "is_24x7")
+CALENDAR_FIELDS = (
+    "name",
+    "time_zone",
+    "hours",
+    "holidays",
+    "holiday_country",
+    "holiday_subdivision",
+    "is_24x7",
+)
 POLICY_FIELDS = (
     "name",
     "position",
@@ -174,7 +187,9 @@ def validate_policy(row: SlaPolicy) -> None:
         raise InvalidInput("a policy needs at least one target", field="targets")
     for status in row.pause_statuses or []:
         if status not in STATUSES:
-            raise InvalidInput(f"{status!r} cannot pause a clock; one of {', '.join(STATUSES)}", field="pause_statuses")
+            raise InvalidInput(
+                f"{status!r} cannot pause a clock; one of {', '.join(STATUSES)}", field="pause_statuses"
+            )
     for name in ("priorities",):
         for p in getattr(row, name) or []:
             if p not in domain.PRIORITIES:
@@ -188,7 +203,12 @@ def validate_policy(row: SlaPolicy) -> None:
 
 
 def _save(
-    user: Any, model: type, fields: tuple[str, ...], values: dict[str, Any], row: Any, expected_version: int | None
+    user: Any,
+    model: Any,
+    fields: tuple[str, ...],
+    values: dict[str, Any],
+    row: Any,
+    expected_version: int | None,
 ) -> Any:
     _require_manager(user)
     unknown = [k for k in values if k not in fields]
@@ -201,7 +221,9 @@ def _save(
             row = model.objects.select_for_update().get(pk=row.pk)
             if expected_version is not None and expected_version != row.version:
                 raise StaleVersion(
-                    f"it changed since version {expected_version}", field="version", current_version=row.version
+                    f"it changed since version {expected_version}",
+                    field="version",
+                    current_version=row.version,
                 )
             row.version += 1
         for name, value in values.items():
@@ -215,7 +237,11 @@ def _save(
 
 
 def save_calendar(
-    user: Any, values: dict[str, Any], *, calendar: BusinessCalendar | None = None, expected_version: int | None = None
+    user: Any,
+    values: dict[str, Any],
+    *,
+    calendar: BusinessCalendar | None = None,
+    expected_version: int | None = None,
 ) -> BusinessCalendar:
     return _save(user, BusinessCalendar, CALENDAR_FIELDS, values, calendar, expected_version)  # type: ignore[no-any-return]
 

@@ -16,7 +16,10 @@ OFFICE_HOURS = {d: [["08:00", "12:00"], ["13:00", "17:30"]] for d in ("mon", "tu
 
 def load_demo(ctx: Any) -> None:
     office = BusinessCalendar.objects.create(
-        name="Berlin office hours", time_zone="Europe/Berlin", hours=OFFICE_HOURS, holiday_country="DE",
+        name="Berlin office hours",
+        time_zone="Europe/Berlin",
+        hours=OFFICE_HOURS,
+        holiday_country="DE",
         holiday_subdivision="BE",
     )
     BusinessCalendar.objects.create(name="Around the clock", time_zone="UTC", is_24x7=True)
@@ -31,7 +34,12 @@ def load_demo(ctx: Any) -> None:
             "periodic_update": {"urgent": 60, "high": 240},
             "resolution": {"low": 2880, "normal": 1440, "high": 480, "urgent": 240},
         },
-        breach_actions={"notify": True, "raise_priority": "urgent", "move_to_team": None, "run_automation": True},
+        breach_actions={
+            "notify": True,
+            "raise_priority": "urgent",
+            "move_to_team": None,
+            "run_automation": True,
+        },
     )
     SlaPolicy.objects.create(
         name="Standard business hours",

@@ -87,7 +87,7 @@ def check_intervals(intervals: Sequence[Interval], day: str = "") -> None:
     previous_end = -1
     for start, end in sorted(intervals):
         if not (0 <= start < end <= 1440):
-            raise CalendarError(f"{day}: {format_hhmm(start)}–{format_hhmm(end)} is not an interval")
+            raise CalendarError(f"{day}: {format_hhmm(start)}-{format_hhmm(end)} is not an interval")
         if start < previous_end:
             raise CalendarError(f"{day}: intervals overlap at {format_hhmm(start)}")
         previous_end = end
@@ -374,9 +374,7 @@ def first_match[P](policies: Iterable[tuple[PolicyConditions, P]], facts: CaseFa
     return None
 
 
-def due_at(
-    cal: Calendar, started_at: datetime, target: Target, paused: timedelta = timedelta(0)
-) -> datetime:
+def due_at(cal: Calendar, started_at: datetime, target: Target, paused: timedelta = timedelta(0)) -> datetime:
     """Retroactive due time: from the clock's start, the target plus the time it stood paused."""
     used = cal if target.business else Calendar.twenty_four_seven(cal.time_zone)
     return add_business_time(used, started_at, target.duration + paused)
@@ -424,7 +422,9 @@ def choose_entitlement(
         e
         for e in candidates
         if e.is_active
-        and ((e.contact_id and e.contact_id == contact_id) or (not e.contact_id and e.account_id == account_id))
+        and (
+            (e.contact_id and e.contact_id == contact_id) or (not e.contact_id and e.account_id == account_id)
+        )
         and (e.account_id is not None or e.contact_id is not None)
         and (not e.service or e.service == service)
         and (not e.channel or e.channel == channel)

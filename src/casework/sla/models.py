@@ -117,7 +117,9 @@ class SlaClock(models.Model):
         constraints = [models.UniqueConstraint(fields=["case", "metric"], name="sla_clock_once_per_metric")]
         indexes = [
             models.Index(
-                fields=["next_check_at"], name="sla_clock_next_check", condition=Q(next_check_at__isnull=False)
+                fields=["next_check_at"],
+                name="sla_clock_next_check",
+                condition=Q(next_check_at__isnull=False),
             ),
         ]
 

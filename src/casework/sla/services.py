@@ -104,7 +104,9 @@ def _save(c: SlaClock, now: datetime) -> None:
 
 
 def _refresh_case_due(case_id: int) -> None:
-    earliest = SlaClock.objects.filter(case_id=case_id, state=ClockState.RUNNING).aggregate(d=Min("due_at"))["d"]
+    earliest = SlaClock.objects.filter(case_id=case_id, state=ClockState.RUNNING).aggregate(d=Min("due_at"))[
+        "d"
+    ]
     case_services.set_sla_due(case_id, earliest)
 
 
@@ -128,7 +130,9 @@ def _start(case: Case, policy: SlaPolicy, metric: str, at: datetime, now: dateti
         c.paused_at = at
     _schedule(c, policy)
     _save(c, now)
-    _history(c, "started", now, started_at=at, due_at=c.due_at, target_minutes=c.target_minutes, reason=reason)
+    _history(
+        c, "started", now, started_at=at, due_at=c.due_at, target_minutes=c.target_minutes, reason=reason
+    )
 
 
 def _meet(c: SlaClock, now: datetime, *, reason: str) -> None:
@@ -142,7 +146,13 @@ def _meet(c: SlaClock, now: datetime, *, reason: str) -> None:
     _save(c, now)
     _history(c, "met", now, reason=reason, due_at=c.due_at, breached=c.breached_at is not None)
     events.publish(
-        ClockMet(case_id=c.case_id, clock_id=c.pk, metric=c.metric, met_at=now, was_breached=c.breached_at is not None)
+        ClockMet(
+            case_id=c.case_id,
+            clock_id=c.pk,
+            metric=c.metric,
+            met_at=now,
+            was_breached=c.breached_at is not None,
+        )
     )
 
 
@@ -217,12 +227,11 @@ def on_message_posted(event: MessagePosted) -> None:
             _meet(periodic, now, reason="public agent reply")
         if policy is not None and case.status not in ("resolved", "closed", "cancelled"):
             _start(case, policy, "periodic_update", now, now, reason="public agent reply")
-    elif event.kind == "customer":
+    elif event.kind == "customer" and case.last_agent_reply_at is not None:
         # Next response counts from the oldest unanswered customer message after an agent reply.
-        if case.last_agent_reply_at is not None:
-            policy = policy_for(case)
-            if policy is not None:
-                _start(case, policy, "next_response", now, now, reason="customer message after an agent reply")
+        policy = policy_for(case)
+        if policy is not None:
+            _start(case, policy, "next_response", now, now, reason="customer message after an agent reply")
     _refresh_case_due(case.pk)
 
 
@@ -242,7 +251,9 @@ def on_case_changed(event: CaseChanged) -> None:
     if case.entitlement_id and "status" in changes:
         before, after = changes["status"]
         if after == "resolved":
-            entitlements.charge(case.entitlement_id, case.pk, on="resolution", custom_fields=case.custom_fields)
+            entitlements.charge(
+                case.entitlement_id, case.pk, on="resolution", custom_fields=case.custom_fields
+            )
         elif after == "cancelled":
             entitlements.give_back(case.entitlement_id, case.pk)
     _refresh_case_due(case.pk)
@@ -331,7 +342,7 @@ def sweep(now: datetime | None = None, *, batch: int = 500) -> SweepResult:
     case's and its own row lock (SKIP LOCKED), and re-checked after locking."""
     now = now or clock.now()
     result = SweepResult()
-    after: tuple[datetime, int] | None = None
+    after: tuple[Any, int] | None = None
     while True:
         due = SlaClock.objects.filter(next_check_at__lte=now)
         if after is not None:
@@ -389,7 +400,13 @@ def _check(clock_id: int, case_id: int, now: datetime, result: SweepResult) -> N
             result.warnings += 1
             _history(c, "warned", now, percent=percent, due_at=c.due_at)
             events.publish(
-                ClockWarned(case_id=c.case_id, clock_id=c.pk, metric=c.metric, threshold_percent=percent, due_at=c.due_at)
+                ClockWarned(
+                    case_id=c.case_id,
+                    clock_id=c.pk,
+                    metric=c.metric,
+                    threshold_percent=percent,
+                    due_at=c.due_at or now,
+                )
             )
             _notify(c, "sla_warning", percent=percent)
         if breaching:
@@ -423,9 +440,8 @@ def _breach_actions(c: SlaClock, policy: SlaPolicy | None) -> None:
             notify("sla_breach", c.case_id, recipients=recipients, metric=c.metric, due_at=c.due_at)
     changes: dict[str, Any] = {}
     raise_to = actions.get("raise_priority") or ""
-    if raise_to and raise_to in domain.PRIORITIES:
-        if domain.PRIORITIES.index(raise_to) + 1 > case.priority:
-            changes["priority"] = raise_to
+    if raise_to in domain.PRIORITIES and domain.PRIORITIES.index(raise_to) + 1 > case.priority:
+        changes["priority"] = raise_to
     team_id = actions.get("move_to_team")
     if team_id and team_id != case.team_id:
         try:
@@ -435,7 +451,9 @@ def _breach_actions(c: SlaClock, policy: SlaPolicy | None) -> None:
     if changes:
         case_services.update_case(SLA, case, changes, event_data={"reason": f"{c.metric} SLA breached"})
     # "Run an automation": the automation area's triggers subscribe to ClockBreached.
-    events.publish(ClockBreached(case_id=c.case_id, clock_id=c.pk, metric=c.metric, due_at=c.due_at))
+    events.publish(
+        ClockBreached(case_id=c.case_id, clock_id=c.pk, metric=c.metric, due_at=c.due_at or case.created_at)
+    )
 
 
 # --- reads for the API and the panel ---------------------------------------------------------

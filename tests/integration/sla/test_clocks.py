@@ -117,7 +117,12 @@ def test_breach_after_downtime_fires_once_on_the_next_sweep(
     traveller, policy, make_case, agent, lead, team, captured
 ) -> None:
     lead.memberships.update(is_lead=True)
-    policy.breach_actions = {"notify": True, "raise_priority": "urgent", "move_to_team": None, "run_automation": True}
+    policy.breach_actions = {
+        "notify": True,
+        "raise_priority": "urgent",
+        "move_to_team": None,
+        "run_automation": True,
+    }
     policy.save()
     case = make_case(priority="normal", assignee=agent)
     traveller.move_to(datetime(2026, 11, 24, 16, tzinfo=UTC))  # the sweep did not run for a day
@@ -163,11 +168,17 @@ def test_next_response_runs_from_the_first_unanswered_customer_message(
     assert clock_of(case, "next_response").display_state == "met"
 
 
-def test_resolving_meets_resolution_and_reopening_resumes_it(traveller, policy, make_case, agent, contact) -> None:
+def test_resolving_meets_resolution_and_reopening_resumes_it(
+    traveller, policy, make_case, agent, contact
+) -> None:
     case = make_case(assignee=agent)
     traveller.shift(H)
     case_services.change_status(
-        Actor.agent(agent), case, "resolved", resolution_code="solved", resolution_summary="Replaced the toner"
+        Actor.agent(agent),
+        case,
+        "resolved",
+        resolution_code="solved",
+        resolution_summary="Replaced the toner",
     )
     resolution = clock_of(case, "resolution")
     assert resolution.display_state == "met"
@@ -185,7 +196,9 @@ def test_no_policy_means_no_clocks(traveller, make_case) -> None:
     assert services.sweep().looked_at == 0
 
 
-def test_policy_that_starts_to_apply_counts_from_creation(traveller, office, policy, make_case, agent) -> None:
+def test_policy_that_starts_to_apply_counts_from_creation(
+    traveller, office, policy, make_case, agent
+) -> None:
     policy.priorities = ["urgent"]
     policy.save()
     case = make_case(priority="normal")
@@ -201,7 +214,12 @@ def test_breach_moves_case_to_escalation_team(traveller, policy, make_case) -> N
     from tests.factories import TeamFactory
 
     team2 = TeamFactory(name="Escalations")
-    policy.breach_actions = {"notify": False, "raise_priority": "", "move_to_team": team2.pk, "run_automation": True}
+    policy.breach_actions = {
+        "notify": False,
+        "raise_priority": "",
+        "move_to_team": team2.pk,
+        "run_automation": True,
+    }
     policy.save()
     case = make_case(priority="urgent")
     traveller.shift(2 * H)

@@ -36,7 +36,7 @@ def test_two_sweeps_in_parallel_fire_each_breach_once(traveller, policy, make_ca
         try:
             start.wait()
             results.append(services.sweep())
-        except BaseException as exc:  # noqa: BLE001 - reported by the test below
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connection.close()
@@ -52,6 +52,8 @@ def test_two_sweeps_in_parallel_fire_each_breach_once(traveller, policy, make_ca
     assert not errors
     assert len(breached) == len(set(breached)) == 2 * len(cases)
     assert sum(r.breaches for r in results) == 2 * len(cases)
-    assert not SlaClock.objects.filter(breached_at__isnull=True, state="running", next_check_at__isnull=False).exists()
+    assert not SlaClock.objects.filter(
+        breached_at__isnull=True, state="running", next_check_at__isnull=False
+    ).exists()
     # Whatever one sweep skipped as busy, a later sweep finds nothing left to fire.
     assert services.sweep().breaches == 0

@@ -51,12 +51,16 @@ def test_overlapping_intervals_are_refused_naming_the_field(lead_api: ApiClient)
         "/calendars", {"name": "Broken", "hours": {"mon": [["08:00", "12:00"], ["11:00", "13:00"]]}}
     )
     assert status == 422 and body["field"] == "hours" and "overlap" in body["message"]
-    status, body, _ = lead_api.post("/calendars", {"name": "Nowhere", "time_zone": "Mars/Olympus", "hours": HOURS})
+    status, body, _ = lead_api.post(
+        "/calendars", {"name": "Nowhere", "time_zone": "Mars/Olympus", "hours": HOURS}
+    )
     assert status == 422 and body["field"] == "time_zone"
 
 
 def test_targets_must_be_positive(lead_api: ApiClient) -> None:
-    status, body, _ = lead_api.post("/sla-policies", {"name": "Zero", "targets": {"resolution": {"normal": 0}}})
+    status, body, _ = lead_api.post(
+        "/sla-policies", {"name": "Zero", "targets": {"resolution": {"normal": 0}}}
+    )
     assert status == 422 and body["field"] == "targets"
     status, body, _ = lead_api.post("/sla-policies", {"name": "Typo", "targets": {"resolve": {"normal": 5}}})
     assert status == 422 and body["field"] == "targets"
@@ -66,7 +70,7 @@ def test_targets_must_be_positive(lead_api: ApiClient) -> None:
 
 def test_agents_read_but_do_not_change_sla_configuration(api: ApiClient) -> None:
     assert api.get("/sla-policies")[0] == 200
-    status, body, _ = api.post("/calendars", {"name": "Mine", "hours": HOURS})
+    status, _body, _ = api.post("/calendars", {"name": "Mine", "hours": HOURS})
     assert status == 403
 
 
@@ -81,7 +85,12 @@ def test_entitlements_are_created_and_updated(lead_api: ApiClient, contact) -> N
     assert status == 200 and ent["remaining"] == 3.0
     status, body, _ = lead_api.post(
         "/entitlements",
-        {"name": "Backwards", "account": contact.account_id, "starts_on": "2026-12-01", "ends_on": "2026-01-01"},
+        {
+            "name": "Backwards",
+            "account": contact.account_id,
+            "starts_on": "2026-12-01",
+            "ends_on": "2026-01-01",
+        },
     )
     assert status == 422 and body["field"] == "ends_on"
     status, body, _ = lead_api.post("/entitlements", {"name": "Nobody's"})
@@ -98,7 +107,9 @@ def test_restricted_entitlement_refuses_a_case_through_the_api(lead_api: ApiClie
     assert "Used up" in body["message"]
 
 
-def test_case_carries_its_clocks_and_entitlement(traveller, policy, lead_api: ApiClient, contact, team) -> None:
+def test_case_carries_its_clocks_and_entitlement(
+    traveller, policy, lead_api: ApiClient, contact, team
+) -> None:
     lead_api.post("/entitlements", {"name": "Standard plan", "account": contact.account_id})
     status, case, _ = lead_api.post("/cases", {"title": "VPN down", "team": team.pk, "contact": contact.pk})
     assert status == 201
@@ -120,7 +131,9 @@ def test_another_teams_case_sla_is_not_found(traveller, policy, make_case, api_a
     assert api_as(outsider).get(f"/cases/{case.number}/sla")[0] == 404
 
 
-def test_list_filters_and_sorts_by_real_sla_due(traveller, policy, make_case, lead_api: ApiClient, agent) -> None:
+def test_list_filters_and_sorts_by_real_sla_due(
+    traveller, policy, make_case, lead_api: ApiClient, agent
+) -> None:
     normal = make_case(priority="normal", title="Normal")  # first response due 14:00
     urgent = make_case(priority="urgent", title="Urgent")  # due 09:30
     low = make_case(priority="low", title="Low")  # due Tuesday 09:00
@@ -133,7 +146,9 @@ def test_list_filters_and_sorts_by_real_sla_due(traveller, policy, make_case, le
     assert [c["number"] for c in page["items"]] == [urgent.number, normal.number, low.number]
 
 
-def test_a_page_of_cases_costs_the_same_queries_however_many_clocks(traveller, policy, make_case, lead_api) -> None:
+def test_a_page_of_cases_costs_the_same_queries_however_many_clocks(
+    traveller, policy, make_case, lead_api
+) -> None:
     make_case()
     lead_api.get("/cases")  # the token's first use is recorded once
     with CaptureQueriesContext(connection) as one:
@@ -141,6 +156,6 @@ def test_a_page_of_cases_costs_the_same_queries_however_many_clocks(traveller, p
     for i in range(5):
         make_case(title=f"More {i}")
     with CaptureQueriesContext(connection) as six:
-        status, page, _ = lead_api.get("/cases")
+        _status, page, _ = lead_api.get("/cases")
     assert len(page["items"]) == 6 and all(len(c["sla"]) == 2 for c in page["items"])
     assert len(six.captured_queries) == len(one.captured_queries)

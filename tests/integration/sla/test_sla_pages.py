@@ -59,7 +59,10 @@ def test_admin_refuses_overlapping_intervals_and_zero_targets(admin_user) -> Non
             "position": 1,
             "is_active": "on",
             "targets": '{"resolution": {"normal": 0}}',
-            **{f: "[]" for f in ("priorities", "tiers", "entitlement_ids", "case_type_ids", "channels", "team_ids")},
+            **{
+                f: "[]"
+                for f in ("priorities", "tiers", "entitlement_ids", "case_type_ids", "channels", "team_ids")
+            },
             "pause_statuses": '["pending"]',
             "warn_percents": "[75]",
             "breach_actions": "{}",

@@ -51,7 +51,9 @@ def test_lunch_break_is_not_working_time() -> None:
     cal = office()
     due = add_business_time(cal, local(BERLIN, 2026, 11, 23, 11, 0), 2 * H)
     assert due == local(BERLIN, 2026, 11, 23, 14, 0)
-    assert business_time_between(cal, local(BERLIN, 2026, 11, 23, 11), local(BERLIN, 2026, 11, 23, 14)) == 2 * H
+    assert (
+        business_time_between(cal, local(BERLIN, 2026, 11, 23, 11), local(BERLIN, 2026, 11, 23, 14)) == 2 * H
+    )
 
 
 def test_holiday_is_skipped() -> None:
@@ -133,7 +135,9 @@ HOLIDAYS = st.frozensets(st.dates(min_value=date(2025, 12, 1), max_value=date(20
 INSTANTS = st.datetimes(
     min_value=datetime(2026, 1, 1), max_value=datetime(2026, 12, 31), timezones=st.just(UTC)
 )
-DURATIONS = st.integers(min_value=1, max_value=400 * 3600 * 1_000_000).map(lambda us: timedelta(microseconds=us))
+DURATIONS = st.integers(min_value=1, max_value=400 * 3600 * 1_000_000).map(
+    lambda us: timedelta(microseconds=us)
+)
 MINUTE_SLOTS = st.lists(st.integers(min_value=0, max_value=1440), min_size=2, max_size=6, unique=True)
 
 
@@ -159,7 +163,9 @@ def test_adding_then_measuring_gives_the_duration_back(cal: Calendar, start: dat
 
 @settings(max_examples=200, deadline=None)
 @given(calendars(), INSTANTS, DURATIONS, DURATIONS)
-def test_longer_targets_are_never_due_earlier(cal: Calendar, start: datetime, a: timedelta, b: timedelta) -> None:
+def test_longer_targets_are_never_due_earlier(
+    cal: Calendar, start: datetime, a: timedelta, b: timedelta
+) -> None:
     short, long = sorted([a, b])
     assert add_business_time(cal, start, short) <= add_business_time(cal, start, long)
 

@@ -6,24 +6,37 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_initial'),
+        ("accounts", "0002_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='EntitlementCharge',
+            name="EntitlementCharge",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('case_id', models.BigIntegerField()),
-                ('units', models.DecimalField(decimal_places=2, max_digits=10)),
-                ('charged_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('returned_at', models.DateTimeField(blank=True, null=True)),
-                ('entitlement', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='charges', to='accounts.entitlement')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("case_id", models.BigIntegerField()),
+                ("units", models.DecimalField(decimal_places=2, max_digits=10)),
+                ("charged_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("returned_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "entitlement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="charges",
+                        to="accounts.entitlement",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('entitlement', 'case_id'), name='entitlement_charge_once')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("entitlement", "case_id"), name="entitlement_charge_once")
+                ],
             },
         ),
     ]
