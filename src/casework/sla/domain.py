@@ -47,7 +47,8 @@ class Calendar:
     holidays: frozenset[date] = frozenset()
     always_open: bool = False
     _zone: ZoneInfo = field(init=False, repr=False)
-    _days: dict[date, tuple[tuple[int, int], ...]] = field(init=False, repr=False, default_factory=dict)
+    _days: dict[int, tuple[tuple[int, int], ...]] = field(init=False, repr=False, default_factory=dict)
+    _weeks: dict[int, tuple[int | None, int]] = field(init=False, repr=False, default_factory=dict)
     _week_us: int = field(init=False, repr=False, default=0)
 
     def __post_init__(self) -> None:
@@ -128,7 +129,11 @@ def _local_us(cal: Calendar, day: date, minutes: int) -> int:
     return _us(local)
 
 
-def _day_intervals(cal: Calendar, day: date) -> tuple[tuple[int, int], ...]:
+# Days are handled as proleptic ordinals (date.toordinal()): integer keys and
+# arithmetic keep the per-day loop cheap. Ordinal 1 (0001-01-01) is a Monday.
+
+
+def _day_intervals(cal: Calendar, day: int) -> tuple[tuple[int, int], ...]:
     """The day's working intervals as UTC microseconds, cached per calendar.
 
     Local times that do not exist (spring forward) map through the earlier offset;
@@ -136,14 +141,15 @@ def _day_intervals(cal: Calendar, day: date) -> tuple[tuple[int, int], ...]:
     cached = cal._days.get(day)
     if cached is not None:
         return cached
-    if day in cal.holidays and not cal.always_open:
+    d = date.fromordinal(day)
+    if d in cal.holidays and not cal.always_open:
         result: tuple[tuple[int, int], ...] = ()
     else:
         out = []
         previous = None
-        for start_min, end_min in cal.weekly[day.weekday()]:
-            start = _local_us(cal, day, start_min)
-            end = _local_us(cal, day, end_min) if end_min < 1440 else _local_us(cal, day + DAY, 0)
+        for start_min, end_min in cal.weekly[(day - 1) % 7]:
+            start = _local_us(cal, d, start_min)
+            end = _local_us(cal, d, end_min) if end_min < 1440 else _local_us(cal, d + DAY, 0)
             if previous is not None and start < previous:
                 start = previous
             end = max(end, start)
@@ -157,27 +163,38 @@ def _day_intervals(cal: Calendar, day: date) -> tuple[tuple[int, int], ...]:
     return result
 
 
-def _regular_week_us(cal: Calendar, monday: date) -> int | None:
-    """A whole week's business time when it is the nominal one (no holiday, no
-    offset change), else None (then the week is walked day by day)."""
-    for i in range(7):
-        if monday + timedelta(days=i) in cal.holidays:
-            return None
-    start = datetime(monday.year, monday.month, monday.day, tzinfo=cal._zone)
+def _regular_week(cal: Calendar, monday: int) -> tuple[int | None, int]:
+    """(a whole week's business time when it is the nominal one (no holiday, no
+    offset change) else None, the instant the week ends), cached per calendar.
+    A None week is walked day by day."""
+    cached = cal._weeks.get(monday)
+    if cached is not None:
+        return cached
+    first = date.fromordinal(monday)
+    start = datetime(first.year, first.month, first.day, tzinfo=cal._zone)
     end = start + WEEK
-    if start.utcoffset() != end.utcoffset():
-        return None
-    return cal._week_us
+    regular = start.utcoffset() == end.utcoffset() and not any(
+        first + timedelta(days=i) in cal.holidays for i in range(7)
+    )
+    result = (cal._week_us if regular else None, _us(end))
+    if len(cal._weeks) > 10_000:
+        cal._weeks.clear()
+    cal._weeks[monday] = result
+    return result
 
 
-def _local_date(cal: Calendar, us: int) -> date:
-    return _at(us).astimezone(cal._zone).date()
+def _local_day(cal: Calendar, at: datetime) -> int:
+    return at.astimezone(cal._zone).toordinal()
 
 
 def _aware(at: datetime) -> datetime:
     if at.tzinfo is None:
         raise ValueError("instants must be time-zone aware")
     return at
+
+
+def _td_us(d: timedelta) -> int:
+    return (d.days * 86400 + d.seconds) * US + d.microseconds
 
 
 # --- the three operations ------------------------------------------------------------
@@ -188,33 +205,43 @@ def add_business_time(cal: Calendar, start: datetime, duration: timedelta) -> da
     _aware(start)
     if cal.always_open:  # in UTC: aware arithmetic in one zone would be wall-clock time
         return start.astimezone(UTC) + duration
-    remaining = duration // timedelta(microseconds=1)
-    cursor = _us(start)
+    remaining = _td_us(duration)
     if remaining <= 0:
         return start
-    day = _local_date(cal, cursor)
+    return _at(_add_us(cal, start, remaining))
+
+
+def _add_us(cal: Calendar, start: datetime, remaining: int) -> int:
+    cursor = _us(start)
+    day = _local_day(cal, start)
+    days, weeks = cal._days, cal._weeks
     first = True
     for _ in range(MAX_DAYS):
-        if not first and day.weekday() == 0:
+        if not first and (day - 1) % 7 == 0:
             while True:
-                week = _regular_week_us(cal, day)
+                week, week_end = weeks.get(day) or _regular_week(cal, day)
                 if week is None or week >= remaining:
                     break
-                # Skip the whole week: the cursor moves to its last working instant.
+                # Skip the whole week: the cursor moves to its end.
                 remaining -= week
-                day += WEEK
-                cursor = max(cursor, _local_us(cal, day, 0))
+                day += 7
+                if week_end > cursor:
+                    cursor = week_end
         first = False
-        for s, e in _day_intervals(cal, day):
+        intervals = days.get(day)
+        if intervals is None:
+            intervals = _day_intervals(cal, day)
+        for s, e in intervals:
             if e <= cursor:
                 continue
-            s = max(s, cursor)
+            if s < cursor:
+                s = cursor
             available = e - s
             if remaining <= available:
-                return _at(s + remaining)
+                return s + remaining
             remaining -= available
             cursor = e
-        day += DAY
+        day += 1
     raise CalendarError("the calendar has no working time within 20 years")
 
 
@@ -227,25 +254,25 @@ def business_time_between(cal: Calendar, start: datetime, end: datetime) -> time
         return end.astimezone(UTC) - start.astimezone(UTC)
     cursor, stop = _us(start), _us(end)
     total = 0
-    day = _local_date(cal, cursor)
-    last_day = _local_date(cal, stop)
+    day = _local_day(cal, start)
+    last_day = _local_day(cal, end)
     first = True
     while day <= last_day:
-        if not first and day.weekday() == 0:
-            while day + WEEK <= last_day:
-                week = _regular_week_us(cal, day)
+        if not first and (day - 1) % 7 == 0:
+            while day + 7 <= last_day:
+                week, week_end = _regular_week(cal, day)
                 if week is None:
                     break
                 total += week
-                day += WEEK
-                cursor = max(cursor, _local_us(cal, day, 0))
+                day += 7
+                cursor = max(cursor, week_end)
         first = False
         for s, e in _day_intervals(cal, day):
             s, e = max(s, cursor), min(e, stop)
             if e > s:
                 total += e - s
                 cursor = e
-        day += DAY
+        day += 1
     return timedelta(microseconds=total)
 
 
@@ -253,8 +280,8 @@ def is_open(cal: Calendar, at: datetime) -> bool:
     if cal.always_open:
         return True
     us = _us(_aware(at))
-    day = _local_date(cal, us)
-    for d in (day - DAY, day):
+    day = _local_day(cal, at)
+    for d in (day - 1, day):
         for s, e in _day_intervals(cal, d):
             if s <= us < e:
                 return True
@@ -266,12 +293,12 @@ def next_opening(cal: Calendar, at: datetime) -> datetime:
     if cal.always_open:
         return at
     cursor = _us(_aware(at))
-    day = _local_date(cal, cursor) - DAY
+    day = _local_day(cal, at) - 1
     for _ in range(MAX_DAYS):
         for s, e in _day_intervals(cal, day):
             if e > cursor:
                 return _at(max(s, cursor))
-        day += DAY
+        day += 1
     raise CalendarError("the calendar has no working time within 20 years")
 
 
@@ -291,6 +318,10 @@ class Target:
     @property
     def duration(self) -> timedelta:
         return timedelta(minutes=self.minutes)
+
+    @property
+    def us(self) -> int:
+        return self.minutes * 60 * US
 
 
 class PolicyError(ValueError):
@@ -376,16 +407,19 @@ def first_match[P](policies: Iterable[tuple[PolicyConditions, P]], facts: CaseFa
 
 def due_at(cal: Calendar, started_at: datetime, target: Target, paused: timedelta = timedelta(0)) -> datetime:
     """Retroactive due time: from the clock's start, the target plus the time it stood paused."""
-    used = cal if target.business else Calendar.twenty_four_seven(cal.time_zone)
-    return add_business_time(used, started_at, target.duration + paused)
+    if not target.business:
+        return started_at.astimezone(UTC) + target.duration + paused
+    total = target.us + (_td_us(paused) if paused else 0)
+    return _at(_add_us(cal, started_at, total)) if total > 0 else started_at
 
 
 def warning_at(
     cal: Calendar, started_at: datetime, target: Target, percent: int, paused: timedelta = timedelta(0)
 ) -> datetime:
-    used = cal if target.business else Calendar.twenty_four_seven(cal.time_zone)
-    part = timedelta(microseconds=target.duration // timedelta(microseconds=1) * percent // 100)
-    return add_business_time(used, started_at, part + paused)
+    part = timedelta(microseconds=_td_us(target.duration) * percent // 100)
+    if not target.business:
+        return started_at.astimezone(UTC) + part + paused
+    return add_business_time(cal, started_at, part + paused)
 
 
 # --- entitlements ------------------------------------------------------------------------
