@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-import holidays  # noqa: E402
+import holidays
 
-from casework.sla.domain import (  # noqa: E402
+from casework.sla.domain import (
     Calendar,
     Target,
     business_time_between,
@@ -33,7 +33,9 @@ TARGET_MINUTES = [30, 60, 120, 240, 480, 960, 1440, 2400, 4800, 24000]  # up to 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--clocks", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
@@ -63,7 +65,9 @@ def main() -> None:
         due_at(cal, start, target)
     per_long = (time.process_time() - began_long) / max(len(long), 1)
     print(f"clocks: {args.clocks}")
-    print(f"elapsed: {elapsed:.3f} s wall, {cpu:.3f} s CPU (the machine is shared: CPU time is the fair figure)")
+    print(
+        f"elapsed: {elapsed:.3f} s wall, {cpu:.3f} s CPU (the machine is shared: CPU time is the fair figure)"
+    )
     print(f"throughput: {args.clocks / elapsed:,.0f} clocks/s wall, {args.clocks / cpu:,.0f} clocks/s CPU")
     print("target: >= 50,000 clocks/s")
     print(f"400 business hours: {per_long * 1e6:.1f} µs CPU per due time")
