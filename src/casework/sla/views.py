@@ -25,10 +25,10 @@ def case_panel(request: HttpRequest, number: str) -> HttpResponse:
     if not is_staff_role(getattr(request.user, "role", "")):
         raise Http404("no such case")
     try:
-        case = case_selectors.get_case(request.user, number, related=False)
+        case = case_selectors.get_case(request.user, number)
     except NotFound:
         raise Http404("no such case") from None
     clocks = services.clocks_with_history(case)
     for c in clocks:
         c["name"] = METRIC_NAMES.get(c["metric"], c["metric"])
-    return render(request, "sla/case_panel.html", {"case": case, "clocks": clocks})
+    return render(request, "sla/case_panel.html", {"case": case, "clocks": clocks, "entitlement": case.entitlement})

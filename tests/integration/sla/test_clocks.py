@@ -227,3 +227,19 @@ def test_breach_moves_case_to_escalation_team(traveller, policy, make_case) -> N
     case.refresh_from_db()
     assert case.team_id == team2.pk
     assert TimelineEvent.objects.filter(case=case, kind="team_changed", actor_label="SLA").exists()
+
+
+def test_periodic_update_runs_between_public_replies(traveller, policy, make_case, agent) -> None:
+    policy.targets = {**policy.targets, "periodic_update": {"normal": 120}}
+    policy.save()
+    case = make_case(priority="normal")
+    assert not SlaClock.objects.filter(case=case, metric="periodic_update").exists()
+    case_services.post_reply(Actor.agent(agent), case, text="Looking into it")
+    periodic = clock_of(case, "periodic_update")
+    assert periodic.cycle == 1 and periodic.due_at == datetime(2026, 11, 23, 11, tzinfo=UTC)
+    traveller.shift(H)
+    case_services.post_reply(Actor.agent(agent), case, text="Update: found the cause")
+    periodic = clock_of(case, "periodic_update")
+    assert periodic.cycle == 2 and periodic.state == "running"
+    assert periodic.due_at == datetime(2026, 11, 23, 12, tzinfo=UTC)  # 10:00 + 2 business hours
+    assert [h.kind for h in periodic.history.all()] == ["started", "met", "started"]
