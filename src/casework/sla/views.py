@@ -31,4 +31,6 @@ def case_panel(request: HttpRequest, number: str) -> HttpResponse:
     clocks = services.clocks_with_history(case)
     for c in clocks:
         c["name"] = METRIC_NAMES.get(c["metric"], c["metric"])
-    return render(request, "sla/case_panel.html", {"case": case, "clocks": clocks, "entitlement": case.entitlement})
+    return render(
+        request, "sla/case_panel.html", {"case": case, "clocks": clocks, "entitlement": case.entitlement}
+    )

@@ -243,3 +243,12 @@ def test_periodic_update_runs_between_public_replies(traveller, policy, make_cas
     assert periodic.cycle == 2 and periodic.state == "running"
     assert periodic.due_at == datetime(2026, 11, 23, 12, tzinfo=UTC)  # 10:00 + 2 business hours
     assert [h.kind for h in periodic.history.all()] == ["started", "met", "started"]
+
+
+def test_scheduled_sweep_task_fires_breaches(traveller, policy, make_case) -> None:
+    from casework.sla.tasks import sweep_sla_clocks
+
+    make_case(priority="urgent")
+    traveller.shift(2 * H)
+    assert sweep_sla_clocks.call()["breaches"] == 1  # first response (30 min); resolution has 4 h
+    assert sweep_sla_clocks.call()["breaches"] == 0
