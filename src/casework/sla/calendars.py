@@ -3,6 +3,7 @@ admin, and turning the stored rows into the domain's dataclasses (cached)."""
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -16,6 +17,8 @@ from casework.core.errors import InvalidInput, NotFound, PermissionDenied, Stale
 from casework.iam.domain import is_staff_role, may_manage_configuration
 from casework.sla import domain
 from casework.sla.models import BusinessCalendar, SlaPolicy
+
+log = logging.getLogger(__name__)
 
 # Years of public holidays expanded around today; a clock rarely spans more.
 HOLIDAY_YEARS_BACK, HOLIDAY_YEARS_AHEAD = 1, 3
@@ -73,7 +76,14 @@ def calendar_for(policy: SlaPolicy | None) -> domain.Calendar:
     if cal is None:
         if len(_calendars) > 200:
             _calendars.clear()
-        cal = _calendars[key] = build_calendar(row)
+        try:
+            cal = build_calendar(row)
+        except InvalidInput:
+            # Saved rows are validated; one broken behind our back must not stop cases
+            # from opening: count its clocks around the clock and say so in the log.
+            log.error("business calendar %s is invalid; its clocks run 24x7 until it is fixed", row.pk)
+            cal = UTC_24X7
+        _calendars[key] = cal
     return cal
 
 

@@ -191,7 +191,11 @@ def _resume(c: SlaClock, now: datetime, *, reason: str, kind: str = "resumed") -
 
 
 def _clocks(case_id: int) -> dict[str, SlaClock]:
-    rows = SlaClock.objects.select_for_update(of=("self",)).select_related("policy").filter(case_id=case_id)
+    rows = (
+        SlaClock.objects.select_for_update(of=("self",))
+        .select_related("policy__calendar")
+        .filter(case_id=case_id)
+    )
     return {c.metric: c for c in rows}
 
 
@@ -367,7 +371,7 @@ def _check(clock_id: int, case_id: int, now: datetime, result: SweepResult) -> N
             return
         c = (
             SlaClock.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("policy")
+            .select_related("policy__calendar")
             .filter(pk=clock_id, state=ClockState.RUNNING, next_check_at__lte=now)
             .first()
         )

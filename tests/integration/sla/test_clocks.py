@@ -252,3 +252,12 @@ def test_scheduled_sweep_task_fires_breaches(traveller, policy, make_case) -> No
     traveller.shift(2 * H)
     assert sweep_sla_clocks.call()["breaches"] == 1  # first response (30 min); resolution has 4 h
     assert sweep_sla_clocks.call()["breaches"] == 0
+
+
+def test_a_calendar_broken_behind_our_back_does_not_stop_cases_opening(
+    traveller, policy, office, make_case
+) -> None:
+    type(office).objects.filter(pk=office.pk).update(hours={"mon": [["09:00", "08:00"]]}, version=99)
+    case = make_case(priority="normal")
+    # Counted around the clock until someone fixes the calendar: 4 hours from 09:00.
+    assert clock_of(case, "first_response").due_at == datetime(2026, 11, 23, 13, tzinfo=UTC)
