@@ -176,10 +176,25 @@ def test_due_time_is_inside_working_hours(cal: Calendar, start: datetime, d: tim
     due = add_business_time(cal, start, d)
     # The due instant is the end of a working stretch: just before it, the calendar is open.
     assert is_open(cal, due - timedelta(microseconds=1))
-    if not cal.always_open:
-        assert due.astimezone(ZoneInfo(cal.time_zone)).date() not in cal.holidays or is_open(
-            cal, due - timedelta(microseconds=1)
-        )
+
+
+@settings(max_examples=150, deadline=None)
+@given(calendars(), INSTANTS, DURATIONS, DURATIONS)
+def test_business_time_adds_up_over_consecutive_spans(
+    cal: Calendar, start: datetime, a: timedelta, b: timedelta
+) -> None:
+    middle, end = start + a, start + a + b
+    assert business_time_between(cal, start, middle) + business_time_between(
+        cal, middle, end
+    ) == business_time_between(cal, start, end)
+
+
+@settings(max_examples=150, deadline=None)
+@given(calendars(), INSTANTS)
+def test_next_opening_is_open_and_nothing_opens_before_it(cal: Calendar, at: datetime) -> None:
+    opening = next_opening(cal, at)
+    assert opening >= at and is_open(cal, opening)
+    assert business_time_between(cal, at, opening) == timedelta(0)
 
 
 @settings(max_examples=200, deadline=None)
