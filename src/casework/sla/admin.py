@@ -13,7 +13,7 @@ from casework.accounts.entitlements import validate as validate_entitlement
 from casework.accounts.models import Entitlement
 from casework.core import clock
 from casework.core.errors import CaseworkError
-from casework.sla.calendars import validate_calendar, validate_policy
+from casework.sla.calendars import policy_changed, validate_calendar, validate_policy
 from casework.sla.models import BusinessCalendar, SlaClock, SlaPolicy
 
 
@@ -120,6 +120,11 @@ class PolicyAdmin(VersionedAdmin):
     list_display = ["position", "name", "is_active", "calendar"]
     list_display_links = ["name"]
     ordering = ["position", "id"]
+
+    def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change:
+            policy_changed(obj.pk)
 
 
 class EntitlementAdmin(VersionedAdmin):

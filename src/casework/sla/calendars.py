@@ -253,7 +253,11 @@ def save_calendar(
     calendar: BusinessCalendar | None = None,
     expected_version: int | None = None,
 ) -> BusinessCalendar:
-    return _save(user, BusinessCalendar, CALENDAR_FIELDS, values, calendar, expected_version)  # type: ignore[no-any-return]
+    row: BusinessCalendar = _save(user, BusinessCalendar, CALENDAR_FIELDS, values, calendar, expected_version)
+    if calendar is not None:
+        for policy_id in SlaPolicy.objects.filter(calendar=row).values_list("pk", flat=True):
+            policy_changed(policy_id)
+    return row
 
 
 def save_policy(
@@ -261,4 +265,21 @@ def save_policy(
 ) -> SlaPolicy:
     """Create or change a policy. Running clocks keep their targets until the case
     next changes (then they are recomputed retroactively under the policy that applies)."""
-    return _save(user, SlaPolicy, POLICY_FIELDS, values, policy, expected_version)  # type: ignore[no-any-return]
+    row: SlaPolicy = _save(user, SlaPolicy, POLICY_FIELDS, values, policy, expected_version)
+    if policy is not None:
+        policy_changed(row.pk)
+    return row
+
+
+def policy_changed(policy_id: int) -> None:
+    """Once the edit is committed, recompute the policy's clocks in the background."""
+
+    def enqueue() -> None:
+        from casework.sla.tasks import recompute_policy_clocks
+
+        try:
+            recompute_policy_clocks.enqueue(policy_id)
+        except Exception:  # the edit stands; clocks are recomputed on each case's next change
+            log.exception("could not enqueue the recomputation of policy %s", policy_id)
+
+    transaction.on_commit(enqueue)

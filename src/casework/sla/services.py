@@ -251,7 +251,8 @@ def on_case_changed(event: CaseChanged) -> None:
         _status_changed(case, clocks, str(before), str(after), now)
     retarget = [k for k in RETARGET_FIELDS if k in changes]
     if retarget and case.status not in ("closed", "cancelled"):
-        _retarget(case, clocks, changes, retarget, now)
+        why = ", ".join(f"{f} {_label(f, changes[f][0])} → {_label(f, changes[f][1])}" for f in retarget)
+        _retarget(case, clocks, why, now)
     if case.entitlement_id and "status" in changes:
         before, after = changes["status"]
         if after == "resolved":
@@ -285,11 +286,8 @@ def _status_changed(case: Case, clocks: dict[str, SlaClock], before: str, after:
             _resume(c, now, reason=reason)
 
 
-def _retarget(
-    case: Case, clocks: dict[str, SlaClock], changes: Any, fields: list[str], now: datetime
-) -> None:
+def _retarget(case: Case, clocks: dict[str, SlaClock], why: str, now: datetime) -> None:
     """A priority or policy change recomputes due times from each clock's start."""
-    why = ", ".join(f"{f} {_label(f, changes[f][0])} → {_label(f, changes[f][1])}" for f in fields)
     policy = policy_for(case)
     priority = facts_of(case).priority
     for c in clocks.values():
@@ -324,6 +322,26 @@ def _retarget(
 
 def _label(field: str, value: Any) -> Any:
     return PRIORITY_LABELS.get(value, value) if field == "priority" else value
+
+
+def recompute_policy_clocks(policy_id: int) -> int:
+    """After a policy's targets or calendar were edited: recompute its running and
+    paused clocks retroactively, case by case under the case's lock. Returns the cases."""
+    case_ids = list(
+        SlaClock.objects.filter(policy_id=policy_id, state__in=ACTIVE)
+        .values_list("case_id", flat=True)
+        .distinct()
+    )
+    name = SlaPolicy.objects.filter(pk=policy_id).values_list("name", flat=True).first() or str(policy_id)
+    for case_id in case_ids:
+        with transaction.atomic():
+            list(Case.objects.select_for_update().filter(pk=case_id).values_list("pk"))
+            case = case_selectors.get_case_by_id(case_id)
+            if case.status in ("closed", "cancelled"):
+                continue
+            _retarget(case, _clocks(case_id), f"policy {name} was changed", clock.now())
+            _refresh_case_due(case_id)
+    return len(case_ids)
 
 
 # --- the sweep -----------------------------------------------------------------------------

@@ -159,3 +159,20 @@ def test_a_page_of_cases_costs_the_same_queries_however_many_clocks(
         _status, page, _ = lead_api.get("/cases")
     assert len(page["items"]) == 6 and all(len(c["sla"]) == 2 for c in page["items"])
     assert len(six.captured_queries) == len(one.captured_queries)
+
+
+def test_editing_a_policy_recomputes_its_running_clocks(
+    traveller, policy, make_case, lead_api: ApiClient, django_capture_on_commit_callbacks
+) -> None:
+    from casework.sla import services
+    from casework.sla.models import SlaClock
+
+    case = make_case(priority="normal")  # first response due 14:00 (4 business hours)
+    targets = {**policy.targets, "first_response": {"normal": 60}}
+    with django_capture_on_commit_callbacks() as callbacks:
+        status, _, _ = lead_api.patch(f"/sla-policies/{policy.pk}", {"targets": targets})
+    assert status == 200 and len(callbacks) == 1  # the recomputation is enqueued after commit
+    assert services.recompute_policy_clocks(policy.pk) == 1
+    first = SlaClock.objects.get(case=case, metric="first_response")
+    assert first.due_at == datetime(2026, 11, 23, 10, tzinfo=UTC)
+    assert first.history.get(kind="target_changed").data["reason"] == "policy Standard was changed"
