@@ -263,8 +263,7 @@ def save_calendar(
 def save_policy(
     user: Any, values: dict[str, Any], *, policy: SlaPolicy | None = None, expected_version: int | None = None
 ) -> SlaPolicy:
-    """Create or change a policy. Running clocks keep their targets until the case
-    next changes (then they are recomputed retroactively under the policy that applies)."""
+    """Create or change a policy; a change recomputes the policy's clocks in the background."""
     row: SlaPolicy = _save(user, SlaPolicy, POLICY_FIELDS, values, policy, expected_version)
     if policy is not None:
         policy_changed(row.pk)
