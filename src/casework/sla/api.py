@@ -14,7 +14,7 @@ from casework.accounts import entitlements
 from casework.accounts import selectors as accounts
 from casework.cases import selectors as case_selectors
 from casework.iam.auth import require_staff, require_write
-from casework.sla import calendars, services
+from casework.sla import calendars, selectors
 
 router = Router(tags=["sla"])
 
@@ -344,4 +344,4 @@ class ClockOut(Schema):
 @router.get("/cases/{number}/sla", response=list[ClockOut], summary="The case's SLA clocks and their history")
 def case_sla(request: HttpRequest, number: str) -> list[dict[str, Any]]:
     case = case_selectors.get_case(require_staff(request), number, related=False)
-    return services.clocks_with_history(case)
+    return selectors.clocks_with_history(case)

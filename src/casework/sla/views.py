@@ -9,7 +9,7 @@ from django.shortcuts import render
 from casework.cases import selectors as case_selectors
 from casework.core.errors import NotFound
 from casework.iam.domain import is_staff_role
-from casework.sla import services
+from casework.sla import selectors
 
 METRIC_NAMES = {
     "first_response": "First response",
@@ -28,7 +28,7 @@ def case_panel(request: HttpRequest, number: str) -> HttpResponse:
         case = case_selectors.get_case(request.user, number)
     except NotFound:
         raise Http404("no such case") from None
-    clocks = services.clocks_with_history(case)
+    clocks = selectors.clocks_with_history(case)
     for c in clocks:
         c["name"] = METRIC_NAMES.get(c["metric"], c["metric"])
     return render(
