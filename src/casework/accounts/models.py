@@ -114,3 +114,18 @@ class Entitlement(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class EntitlementCharge(models.Model):
+    """One case's use of an entitlement; kept so a unit is taken once and given back once."""
+
+    entitlement = models.ForeignKey(Entitlement, on_delete=models.PROTECT, related_name="charges")
+    case_id = models.BigIntegerField()  # a plain id: accounts does not depend on cases
+    units = models.DecimalField(max_digits=10, decimal_places=2)
+    charged_at = models.DateTimeField(default=timezone.now)
+    returned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["entitlement", "case_id"], name="entitlement_charge_once")
+        ]

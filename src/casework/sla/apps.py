@@ -4,3 +4,18 @@ from django.apps import AppConfig
 class SlaConfig(AppConfig):
     name = "casework.sla"
     label = "sla"
+    verbose_name = "SLA"
+
+    def ready(self) -> None:
+        from casework.accounts import entitlements
+        from casework.cases import hooks
+        from casework.cases.events import CaseChanged, CaseCreated, MessagePosted
+        from casework.core import events
+        from casework.sla import selectors, services
+
+        # Atomic: a clock changes in the same transaction as the case change it reacts to.
+        events.subscribe(CaseCreated, services.on_case_created)
+        events.subscribe(CaseChanged, services.on_case_changed)
+        events.subscribe(MessagePosted, services.on_message_posted)
+        hooks.register(hooks.creation_checks, entitlements.check_new_case)
+        hooks.register(hooks.case_extras, selectors.case_extras)
