@@ -395,11 +395,12 @@ def parse_conditions(raw: Any, *, time_rule: bool = False) -> ConditionSet:
             if op in ("in", "not_in") and not isinstance(value, list):
                 raise RuleError(f"{where}.value", "a list of values")
             if op in ("greater_than", "less_than") and not isinstance(value, int | float):
-                raise RuleError(f"{where}.value", "a number")
+                if not (name == "priority" and str(value).lower() in PRIORITIES):
+                    raise RuleError(f"{where}.value", "a number")
             if name in TIME_FIELDS and op not in ("greater_than", "less_than"):
                 raise RuleError(f"{where}.op", "hours are compared with greater_than or less_than")
             if name == "priority" and op in ("is", "is_not", "changed_to", "changed_from"):
-                if value not in PRIORITIES:
+                if str(value).lower() not in PRIORITIES:
                     raise RuleError(f"{where}.value", f"one of {', '.join(PRIORITIES)}")
             if name == "status" and op in ("is", "is_not", "changed_to", "changed_from"):
                 if value not in STATUSES:
@@ -414,8 +415,8 @@ def _norm(value: Any) -> Any:
 
 
 def _rank(name: str, value: Any) -> Any:
-    if name == "priority" and value in PRIORITIES:
-        return PRIORITIES.index(value)
+    if name == "priority" and str(value).lower() in PRIORITIES:
+        return PRIORITIES.index(str(value).lower())
     return value
 
 
@@ -508,8 +509,8 @@ _COLUMNS = {
 
 
 def _db_value(name: str, value: Any) -> Any:
-    if name == "priority":
-        return PRIORITIES.index(value) + 1 if value in PRIORITIES else value
+    if name == "priority" and str(value).lower() in PRIORITIES:
+        return PRIORITIES.index(str(value).lower()) + 1
     return value
 
 
