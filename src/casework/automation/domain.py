@@ -541,6 +541,11 @@ def condition_filter(cond: Condition, now: datetime) -> Filter:
     return Filter(column, lookup, _db_value(name, value))
 
 
+def matchable_now(cond: Condition) -> bool:
+    """Whether a condition can be tested on the stored case (not on an event's change or message)."""
+    return not cond.op.startswith("changed") and cond.field != "message_text"
+
+
 def time_rule_filters(conditions: ConditionSet, now: datetime) -> FilterPlan:
     return FilterPlan(
         all=tuple(condition_filter(c, now) for c in conditions.all),

@@ -123,8 +123,13 @@ def webhook_deliveries(limit: int = 50) -> QuerySet[WebhookDelivery]:
 def preview(user: Any, conditions: dict[str, Any], *, limit: int = 50) -> tuple[int, list[Any]]:
     """The open cases (visible to `user`) a condition set matches now: (count, first `limit`)."""
     try:
-        parsed = domain.parse_conditions(conditions, time_rule=True)
+        parsed = domain.parse_conditions(conditions)
     except domain.RuleError as err:
         raise InvalidInput(err.message, field=err.path) from None
+    # What the case is now can be matched; what changed, or a message's words, only at the event.
+    parsed = domain.ConditionSet(
+        all=tuple(c for c in parsed.all if domain.matchable_now(c)),
+        any=tuple(c for c in parsed.any if domain.matchable_now(c)),
+    )
     matching = engine.matching_cases(parsed, clock.now()).filter(pk__in=visible_cases(user).values("pk"))
     return matching.count(), list(matching.order_by("-priority", "-id")[:limit])
