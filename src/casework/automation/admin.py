@@ -27,17 +27,18 @@ from casework.iam.domain import may_manage_configuration
 FIELD_OF = {"fields": "fields_schema"}
 
 
-class ConfigForm(forms.ModelForm):
+class ConfigForm(forms.ModelForm):  # type: ignore[type-arg]
     kind = ""
+    request_user: Any = None
 
     def _post_clean(self) -> None:
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]
         if self.errors:
             return
         doc = services.to_document(self.kind, self.instance)
         scratch = copy.copy(self.instance)
         try:
-            services._APPLY[self.kind](scratch, doc)
+            services.apply_document(self.kind, scratch, doc)
         except CaseworkError as err:
             head = (err.field or "").split(".")[0]
             target = FIELD_OF.get(head, head)
@@ -63,15 +64,13 @@ class RuleForm(ConfigForm):
             self.add_error("conditions", err.message)
             return
         numbers = ", ".join(str(c.number) for c in cases) or "none"
-        self.add_error(
-            "preview_only", f"Preview: {count} open cases match now ({numbers}). Untick to save."
-        )
+        self.add_error("preview_only", f"Preview: {count} open cases match now ({numbers}). Untick to save.")
 
 
 class LeadsManage(admin.ModelAdmin):  # type: ignore[type-arg]
     """Team leads and admins define automation (DESIGN.md), without per-model Django permissions."""
 
-    exclude: tuple[str, ...] = ("created_at",)
+    exclude = ("created_at",)
 
     def _may(self, request: Any) -> bool:
         user = request.user
@@ -96,7 +95,7 @@ class LeadsManage(admin.ModelAdmin):  # type: ignore[type-arg]
 class RequestAwareAdmin(LeadsManage):
     def get_form(self, request: Any, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         form = super().get_form(request, obj, change=change, **kwargs)
-        form.request_user = request.user
+        form.request_user = request.user  # type: ignore[attr-defined]
         return form
 
 
@@ -109,7 +108,7 @@ class CaseTypeAdmin(LeadsManage):
     form = _form("case_types")
     list_display = ("name", "key", "default_team", "is_active")
     search_fields = ("name", "key")
-    exclude = ("version", "created_at")
+    exclude = ("version", "created_at")  # type: ignore[assignment]
 
 
 @admin.register(ServiceDefinition)
@@ -152,7 +151,15 @@ class WebhookAdmin(LeadsManage):
 
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(LeadsManage):
-    list_display = ("webhook", "case", "status", "attempts", "last_status_code", "next_attempt_at", "created_at")
+    list_display = (
+        "webhook",
+        "case",
+        "status",
+        "attempts",
+        "last_status_code",
+        "next_attempt_at",
+        "created_at",
+    )
     list_filter = ("status",)
     readonly_fields = [f.name for f in WebhookDelivery._meta.fields]
 

@@ -4,7 +4,6 @@ Configuration is read and written in its document form (names, not ids: the
 same shape as the YAML file of `casework config export`).
 """
 
-
 from datetime import datetime
 from typing import Any, Literal
 
@@ -89,7 +88,7 @@ class WebhookIn(Strict):
 
 def _patch_model(model: type[Strict]) -> type[Strict]:
     """The same fields, each optional: PATCH sends only what changes."""
-    fields = {name: (f.annotation | None, None) for name, f in model.model_fields.items()}
+    fields = {name: (f.annotation | None, None) for name, f in model.model_fields.items()}  # type: ignore[operator]
     from pydantic import create_model
 
     return create_model(  # type: ignore[call-overload, no-any-return]
@@ -132,7 +131,9 @@ def _register(path: str, kind: str, schema: type[Strict]) -> None:
         user = require_staff(request)
         return {"items": [_document(kind, o) for o in selectors.list_config(kind, user)]}
 
-    @router.post(f"/{path}", response={201: dict}, summary=f"Create one of the {label}", operation_id=f"create_{kind}")
+    @router.post(
+        f"/{path}", response={201: dict}, summary=f"Create one of the {label}", operation_id=f"create_{kind}"
+    )
     def create_item(request: HttpRequest, payload: schema) -> Status[dict[str, Any]]:  # type: ignore[valid-type]
         user = require_staff(request)
         require_write(request)
@@ -154,15 +155,16 @@ def _register(path: str, kind: str, schema: type[Strict]) -> None:
         return _document(kind, services.update_config(user, kind, obj, data))
 
     @router.delete(
-        f"/{path}/{{item_id}}", response={204: None}, summary=f"Delete one of the {label}", operation_id=f"delete_{kind}"
+        f"/{path}/{{item_id}}",
+        response={204: None},
+        summary=f"Delete one of the {label}",
+        operation_id=f"delete_{kind}",
     )
     def delete_item(request: HttpRequest, item_id: int) -> Status[None]:
         user = require_staff(request)
         require_write(request)
         services.delete_config(user, kind, selectors.get_config(kind, item_id, user))
         return Status(204, None)
-
-
 
 
 # --- preview ----------------------------------------------------------------------------
@@ -177,7 +179,10 @@ class PreviewIn(Strict):
 def preview(request: HttpRequest, payload: PreviewIn) -> dict[str, Any]:
     user = require_staff(request)
     count, cases = selectors.preview(user, payload.conditions, limit=payload.limit)
-    return {"count": count, "cases": [{"number": c.number, "title": c.title, "status": c.status} for c in cases]}
+    return {
+        "count": count,
+        "cases": [{"number": c.number, "title": c.title, "status": c.status} for c in cases],
+    }
 
 
 # --- macros on a case -------------------------------------------------------------------

@@ -115,9 +115,11 @@ def _apply_item(kind: str, i: int, item: Any, plan: Plan, filename: str, root: y
     lookup = services.natural_key(kind, item)
     if kind == "macros" and not item.get("owner"):
         lookup = {"name": item.get("name"), "owner__isnull": True}
-    existing = model._default_manager.filter(**lookup).first() if all(
-        v is not None for k, v in lookup.items() if k != "owner__isnull"
-    ) else None
+    existing = (
+        model._default_manager.filter(**lookup).first()
+        if all(v is not None for k, v in lookup.items() if k != "owner__isnull")
+        else None
+    )
     label = f"{kind} {item.get('key') or item.get('name')}"
     try:
         if existing is not None:

@@ -394,17 +394,16 @@ def parse_conditions(raw: Any, *, time_rule: bool = False) -> ConditionSet:
                 raise RuleError(f"{where}.value", "this operator needs a value")
             if op in ("in", "not_in") and not isinstance(value, list):
                 raise RuleError(f"{where}.value", "a list of values")
-            if op in ("greater_than", "less_than") and not isinstance(value, int | float):
-                if not (name == "priority" and str(value).lower() in PRIORITIES):
-                    raise RuleError(f"{where}.value", "a number")
+            is_rank = name == "priority" and str(value).lower() in PRIORITIES
+            if op in ("greater_than", "less_than") and not isinstance(value, int | float) and not is_rank:
+                raise RuleError(f"{where}.value", "a number")
             if name in TIME_FIELDS and op not in ("greater_than", "less_than"):
                 raise RuleError(f"{where}.op", "hours are compared with greater_than or less_than")
-            if name == "priority" and op in ("is", "is_not", "changed_to", "changed_from"):
-                if str(value).lower() not in PRIORITIES:
-                    raise RuleError(f"{where}.value", f"one of {', '.join(PRIORITIES)}")
-            if name == "status" and op in ("is", "is_not", "changed_to", "changed_from"):
-                if value not in STATUSES:
-                    raise RuleError(f"{where}.value", f"one of {', '.join(STATUSES)}")
+            compares = op in ("is", "is_not", "changed_to", "changed_from")
+            if compares and name == "priority" and str(value).lower() not in PRIORITIES:
+                raise RuleError(f"{where}.value", f"one of {', '.join(PRIORITIES)}")
+            if compares and name == "status" and value not in STATUSES:
+                raise RuleError(f"{where}.value", f"one of {', '.join(STATUSES)}")
             parsed.append(Condition(name, op, value))
         groups[group] = tuple(parsed)
     return ConditionSet(all=groups["all"], any=groups["any"])
@@ -448,10 +447,7 @@ def condition_holds(
         return found if op == "contains" else not found
     if op in ("in", "not_in"):
         pool = [_norm(v) for v in want]
-        if isinstance(have, list):
-            inside = any(_norm(v) in pool for v in have)
-        else:
-            inside = _norm(have) in pool
+        inside = any(_norm(v) in pool for v in have) if isinstance(have, list) else _norm(have) in pool
         return inside if op == "in" else not inside
     if have is None:
         return False
@@ -634,9 +630,9 @@ def parse_actions(raw: Any, *, macro: bool = False) -> list[Action]:
             to = params["to"]
             if not (to in ("customer", "assignee", "team") or (isinstance(to, list) and to)):
                 raise RuleError(f"{where}.to", "customer, assignee, team or a list of addresses")
-        if kind == "task" and params.get("due_hours") is not None:
-            if not isinstance(params["due_hours"], int | float) or params["due_hours"] < 0:
-                raise RuleError(f"{where}.due_hours", "a number of hours")
+        due = params.get("due_hours") if kind == "task" else None
+        if due is not None and (not isinstance(due, int | float) or due < 0):
+            raise RuleError(f"{where}.due_hours", "a number of hours")
         planned.append(Action(kind, params))
     return planned
 

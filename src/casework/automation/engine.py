@@ -67,12 +67,12 @@ def case_facts(case: Case, *, message_text: str | None = None) -> dict[str, Any]
         "channel": case.channel,
         "title": case.title,
         "description": case.description,
-        "team": case.team.name if case.team_id else None,
-        "assignee": case.assignee.email if case.assignee_id else None,
-        "case_type": case.case_type.key if case.case_type_id else None,
-        "service": case.service.key if case.service_id else None,
-        "account": case.account.name if case.account_id else None,
-        "contact_email": case.contact.primary_email if case.contact_id else None,
+        "team": case.team.name if case.team is not None else None,
+        "assignee": case.assignee.email if case.assignee is not None else None,
+        "case_type": case.case_type.key if case.case_type is not None else None,
+        "service": case.service.key if case.service is not None else None,
+        "account": case.account.name if case.account is not None else None,
+        "contact_email": case.contact.primary_email if case.contact is not None else None,
         "tags": sorted(t.name for t in case.tags.all()),
         "language": case.language,
         "custom_fields": dict(case.custom_fields or {}),
@@ -158,7 +158,9 @@ def _run(
     message_id: int | None = None,
 ) -> None:
     case = load_case(case_id)
-    text = Message.objects.filter(pk=message_id).values_list("text", flat=True).first() if message_id else None
+    text = (
+        Message.objects.filter(pk=message_id).values_list("text", flat=True).first() if message_id else None
+    )
     facts = case_facts(case, message_text=text)
     named = _named_changes(dict(changes))
     for trigger in triggers:
@@ -239,7 +241,7 @@ def _resolved(changes: dict[str, Any]) -> dict[str, Any]:
         out["assignee"] = services.user_with_email(out["assignee"], field="assignee")
     if "case_type" in out:
         out["case_type"] = services._case_type_keyed(out["case_type"], field="case_type")
-    if "service" in out and out["service"]:
+    if out.get("service"):
         from casework.automation.models import ServiceDefinition
 
         out["service"] = ServiceDefinition.objects.filter(key=out["service"]).first()
@@ -295,7 +297,7 @@ def _execute(actor: Actor, case: Case, action: domain.Action, facts: dict[str, A
             case_services.post_reply(actor, case, text=body, html=html, meta={"automation": source})
         else:
             if p["to"] == "assignee":
-                recipients = [case.assignee.email] if case.assignee_id else []
+                recipients = [case.assignee.email] if case.assignee is not None else []
             elif p["to"] == "team":
                 from casework.iam import selectors as iam
 
@@ -402,7 +404,7 @@ def queue_webhook(name: str, case: Case, *, source: str) -> WebhookDelivery | No
             "title": case.title,
             "status": case.status,
             "priority": PRIORITY_NAMES.get(case.priority),
-            "team": case.team.name if case.team_id else None,
+            "team": case.team.name if case.team is not None else None,
         },
         "sent_at": clock.now().isoformat(),
     }
@@ -434,7 +436,10 @@ def deliver(delivery_id: int, *, timeout: float = 10.0) -> WebhookDelivery:
 
     with transaction.atomic():
         delivery = (
-            WebhookDelivery.objects.select_for_update().select_related("webhook").filter(pk=delivery_id).first()
+            WebhookDelivery.objects.select_for_update()
+            .select_related("webhook")
+            .filter(pk=delivery_id)
+            .first()
         )
         if delivery is None or delivery.status != WebhookDelivery.Status.PENDING:
             return delivery  # type: ignore[return-value]
@@ -451,7 +456,7 @@ def deliver(delivery_id: int, *, timeout: float = 10.0) -> WebhookDelivery:
         )
         delivery.attempts += 1
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (admin-set URL)
+            with urllib.request.urlopen(request, timeout=timeout) as response:  # an admin-set URL
                 delivery.last_status_code = response.status
             delivery.status = WebhookDelivery.Status.DELIVERED
             delivery.delivered_at = clock.now()
@@ -466,7 +471,9 @@ def deliver(delivery_id: int, *, timeout: float = 10.0) -> WebhookDelivery:
                 delivery.status = WebhookDelivery.Status.FAILED
                 delivery.next_attempt_at = None
             else:
-                delivery.next_attempt_at = clock.now() + timedelta(seconds=RETRY_DELAYS[delivery.attempts - 1])
+                delivery.next_attempt_at = clock.now() + timedelta(
+                    seconds=RETRY_DELAYS[delivery.attempts - 1]
+                )
         delivery.save()
         return delivery
 

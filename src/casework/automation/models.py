@@ -117,7 +117,9 @@ class CaseTask(models.Model):
     due_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     is_required = models.BooleanField(default=False)
-    run = models.ForeignKey(PlaybookRun, null=True, blank=True, on_delete=models.CASCADE, related_name="tasks")
+    run = models.ForeignKey(
+        PlaybookRun, null=True, blank=True, on_delete=models.CASCADE, related_name="tasks"
+    )
     step_key = models.CharField(max_length=100, blank=True, default="")
     created_label = models.CharField(max_length=200, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)

@@ -47,9 +47,21 @@ def all_documents() -> dict[str, list[dict[str, Any]]]:
         "webhooks": "name",
     }
     out: dict[str, list[dict[str, Any]]] = {}
-    for kind in ("webhooks", "case_types", "service_definitions", "playbooks", "triggers", "time_rules", "macros"):
+    for kind in (
+        "webhooks",
+        "case_types",
+        "service_definitions",
+        "playbooks",
+        "triggers",
+        "time_rules",
+        "macros",
+    ):
         qs = KINDS[kind]._default_manager.all()
-        qs = qs.order_by(order[kind], "owner__email", "id") if kind == "macros" else qs.order_by(order[kind], "name")
+        qs = (
+            qs.order_by(order[kind], "owner__email", "id")
+            if kind == "macros"
+            else qs.order_by(order[kind], "name")
+        )
         out[kind] = [to_document(kind, obj) for obj in qs]
     return out
 

@@ -9,6 +9,7 @@ validates the same way. Running triggers and time rules is in `engine`.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -217,7 +218,7 @@ def _apply_webhook(obj: Webhook, d: dict[str, Any]) -> None:
         obj.secret = secrets.token_urlsafe(32)
 
 
-_APPLY = {
+_APPLY: dict[str, Callable[[Any, dict[str, Any]], None]] = {
     "case_types": _apply_case_type,
     "service_definitions": _apply_service,
     "playbooks": _apply_playbook,
@@ -226,6 +227,11 @@ _APPLY = {
     "macros": _apply_macro,
     "webhooks": _apply_webhook,
 }
+
+
+def apply_document(kind: str, obj: Any, data: dict[str, Any]) -> None:
+    """Check a document and copy it onto `obj` without saving (the admin's validation)."""
+    _APPLY[kind](obj, dict(data))
 
 
 def natural_key(kind: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -295,7 +301,9 @@ def save_document(kind: str, data: dict[str, Any], instance: Any = None) -> Any:
             with transaction.atomic():
                 obj.save()
         except IntegrityError:
-            raise Conflict(f"another {kind[:-1].replace('_', ' ')} has that name or key", field="name") from None
+            raise Conflict(
+                f"another {kind[:-1].replace('_', ' ')} has that name or key", field="name"
+            ) from None
     return obj
 
 
@@ -434,9 +442,9 @@ def complete_step(actor: Actor, case: Any, run_id: int, step_key: str) -> StepCo
         raise Conflict("this step is done by filling its fields", field="step", fields=list(step.fields))
     if step.kind == "approval" and not (actor.kind == "agent" and _may_approve(actor.user, case)):
         raise PermissionDenied(f"{step.title} needs a team lead's approval", field="step")
-    if step.kind == "task":
-        if CaseTask.objects.filter(run=run, step_key=step.key, status=CaseTask.Status.OPEN).exists():
-            raise Conflict(f"finish the task of {step.title} first", field="step")
+    open_task = CaseTask.objects.filter(run=run, step_key=step.key, status=CaseTask.Status.OPEN)
+    if step.kind == "task" and open_task.exists():
+        raise Conflict(f"finish the task of {step.title} first", field="step")
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -460,9 +468,7 @@ def complete_step(actor: Actor, case: Any, run_id: int, step_key: str) -> StepCo
 
 def playbook_progress(case: Any) -> list[dict[str, Any]]:
     """Each playbook on the case with its stages, steps and what is done."""
-    tasks = {
-        (t.run_id, t.step_key): t for t in CaseTask.objects.filter(case_id=case.pk).exclude(step_key="")
-    }
+    tasks = {(t.run_id, t.step_key): t for t in CaseTask.objects.filter(case_id=case.pk).exclude(step_key="")}
     out = []
     for run in _runs_of(case.pk):
         completed = {c.step_key: c for c in run.completions.all()}
@@ -601,7 +607,9 @@ def apply_macro(actor: Actor, case: Any, macro: Macro) -> dict[str, Any]:
         message = None
         if macro.reply.strip():
             text, html = render(macro.reply, placeholders(current, actor.user), field="reply")
-            message = case_services.post_reply(actor, current, text=text, html=html, meta={"macro": macro.name})
+            message = case_services.post_reply(
+                actor, current, text=text, html=html, meta={"macro": macro.name}
+            )
             current = case_selectors.get_case(actor.user, case.number)
         engine.execute_actions(actor, current, actions, source=f"macro {macro.name}", strict=True)
         record_event(current.pk, "macro_applied", actor, data={"macro": macro.name})

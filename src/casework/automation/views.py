@@ -21,7 +21,9 @@ def _case(request: HttpRequest, number: str) -> Any:
     return case_selectors.get_case(request.user, number)
 
 
-def _panel(request: HttpRequest, case: Any, *, error: CaseworkError | None = None, status: int = 200) -> HttpResponse:
+def _panel(
+    request: HttpRequest, case: Any, *, error: CaseworkError | None = None, status: int = 200
+) -> HttpResponse:
     specs = selectors.field_specs(case.case_type)
     values = case.custom_fields or {}
     fields = [{"spec": s, "value": values.get(s.key)} for s in specs]
@@ -86,7 +88,9 @@ def save_fields(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 def complete_step(request: HttpRequest, number: str, run_id: int, step_key: str) -> HttpResponse:
     return _guarded(
-        request, number, lambda case: services.complete_step(Actor.agent(request.user), case, run_id, step_key)
+        request,
+        number,
+        lambda case: services.complete_step(Actor.agent(request.user), case, run_id, step_key),
     )
 
 

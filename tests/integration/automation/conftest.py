@@ -12,7 +12,12 @@ from tests.factories import TeamFactory, UserFactory
 BILLING_FIELDS = [
     {"key": "invoice_number", "label": "Invoice number", "type": "text", "required": True},
     {"key": "refund_amount", "label": "Refund amount", "type": "number", "required_to_resolve": True},
-    {"key": "reason", "label": "Reason", "type": "select", "options": ["double charge", "wrong amount", "other"]},
+    {
+        "key": "reason",
+        "label": "Reason",
+        "type": "select",
+        "options": ["double charge", "wrong amount", "other"],
+    },
 ]
 BILLING_STAGES = [
     {
@@ -24,7 +29,9 @@ BILLING_STAGES = [
     },
     {
         "name": "Approve",
-        "steps": [{"key": "finance_approval", "kind": "approval", "title": "Finance approval", "required": True}],
+        "steps": [
+            {"key": "finance_approval", "kind": "approval", "title": "Finance approval", "required": True}
+        ],
     },
 ]
 
@@ -38,7 +45,12 @@ def escalation_team(db: Any) -> Any:
 def billing_dispute(db: Any, team: Any) -> Any:
     case_type = services.save_document(
         "case_types",
-        {"key": "billing-dispute", "name": "Billing dispute", "default_team": team.name, "fields": BILLING_FIELDS},
+        {
+            "key": "billing-dispute",
+            "name": "Billing dispute",
+            "default_team": team.name,
+            "fields": BILLING_FIELDS,
+        },
     )
     services.save_document(
         "playbooks", {"name": "Billing dispute", "case_type": "billing-dispute", "stages": BILLING_STAGES}

@@ -9,7 +9,11 @@ RESOLVE = {"status": "resolved", "resolution_code": "solved", "resolution_summar
 
 
 def open_dispute(api, billing_dispute, **fields):
-    body = {"title": "Charged twice", "case_type": billing_dispute.pk, "custom_fields": {"invoice_number": "INV-7"}}
+    body = {
+        "title": "Charged twice",
+        "case_type": billing_dispute.pk,
+        "custom_fields": {"invoice_number": "INV-7"},
+    }
     body.update(fields)
     status, case, _ = api.post("/cases", body)
     assert status == 201, case
@@ -24,11 +28,20 @@ def test_custom_fields_are_checked_against_the_case_type(api, billing_dispute):
     assert body["field"] == "custom_fields.invoice_number"
     status, body, _ = api.post(
         "/cases",
-        {"title": "x", "case_type": billing_dispute.pk, "custom_fields": {"invoice_number": "1", "refund_amount": "a lot"}},
+        {
+            "title": "x",
+            "case_type": billing_dispute.pk,
+            "custom_fields": {"invoice_number": "1", "refund_amount": "a lot"},
+        },
     )
     assert (status, body["field"]) == (422, "custom_fields.refund_amount")
     status, body, _ = api.post(
-        "/cases", {"title": "x", "case_type": billing_dispute.pk, "custom_fields": {"invoice_number": "1", "colour": 1}}
+        "/cases",
+        {
+            "title": "x",
+            "case_type": billing_dispute.pk,
+            "custom_fields": {"invoice_number": "1", "colour": 1},
+        },
     )
     assert (status, body["field"]) == (422, "custom_fields.colour")
 
@@ -69,7 +82,9 @@ def test_billing_dispute_cannot_be_resolved_until_finance_approves_and_refund_am
 def test_an_open_required_task_blocks_resolve_and_shows_in_my_tasks(api, agent, make_case):
     status, case, _ = api.post("/cases", {"title": "Replace router", "assignee": agent.pk})
     number = case["number"]
-    status, task, _ = api.post(f"/cases/{number}/tasks", {"title": "Ship a new router", "assignee": agent.pk, "required": True})
+    status, task, _ = api.post(
+        f"/cases/{number}/tasks", {"title": "Ship a new router", "assignee": agent.pk, "required": True}
+    )
     assert status == 201
     assert [t["title"] for t in api.get("/tasks/mine")[1]["items"]] == ["Ship a new router"]
     status, body, _ = api.patch(f"/cases/{number}", RESOLVE)
@@ -106,11 +121,13 @@ def test_only_leads_and_admins_change_case_types(api, api_as, lead):
     status, body, _ = api.post("/case-types", {"key": "x", "name": "X"})
     assert status == 403
     status, body, _ = api_as(lead).post(
-        "/case-types", {"key": "defect", "name": "Product defect", "fields": [{"key": "serial", "type": "colour"}]}
+        "/case-types",
+        {"key": "defect", "name": "Product defect", "fields": [{"key": "serial", "type": "colour"}]},
     )
     assert (status, body["field"]) == (422, "fields.0.type")
     status, body, _ = api_as(lead).post(
-        "/case-types", {"key": "defect", "name": "Product defect", "fields": [{"key": "serial", "type": "text"}]}
+        "/case-types",
+        {"key": "defect", "name": "Product defect", "fields": [{"key": "serial", "type": "text"}]},
     )
     assert status == 201
     assert CaseType.objects.get(key="defect").fields_schema[0]["key"] == "serial"
@@ -126,7 +143,12 @@ def test_service_definitions_map_requests_to_a_type_and_team(api_as, lead, billi
 
     status, body, _ = api_as(lead).post(
         "/service-definitions",
-        {"key": "dispute-invoice", "name": "Dispute an invoice", "case_type": "billing-dispute", "team": team.name},
+        {
+            "key": "dispute-invoice",
+            "name": "Dispute an invoice",
+            "case_type": "billing-dispute",
+            "team": team.name,
+        },
     )
     assert status == 201, body
     assert [s.name for s in selectors.service_choices(customer=True)] == ["Dispute an invoice"]

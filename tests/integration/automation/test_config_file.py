@@ -19,7 +19,14 @@ def build_configuration(team, escalation_team):
             "key": "billing-dispute",
             "name": "Billing dispute",
             "default_team": team.name,
-            "fields": [{"key": "refund_amount", "label": "Refund amount", "type": "number", "required_to_resolve": True}],
+            "fields": [
+                {
+                    "key": "refund_amount",
+                    "label": "Refund amount",
+                    "type": "number",
+                    "required_to_resolve": True,
+                }
+            ],
         },
     )
     services.save_document(
@@ -40,14 +47,19 @@ def build_configuration(team, escalation_team):
             "name": "Urgent to escalation",
             "event": "case_created",
             "conditions": {"all": [{"field": "priority", "op": "is", "value": "urgent"}]},
-            "actions": [{"type": "assign", "team": escalation_team.name}, {"type": "webhook", "webhook": "CRM"}],
+            "actions": [
+                {"type": "assign", "team": escalation_team.name},
+                {"type": "webhook", "webhook": "CRM"},
+            ],
         },
     )
     services.save_document(
         "time_rules",
         {
             "name": "Pending reminder",
-            "conditions": {"all": [{"field": "hours_since_status_change", "op": "greater_than", "value": 72}]},
+            "conditions": {
+                "all": [{"field": "hours_since_status_change", "op": "greater_than", "value": 72}]
+            },
             "actions": [{"type": "email", "to": "customer", "body": "Still there?"}],
         },
     )
@@ -67,7 +79,9 @@ def wipe():
         services.KINDS[kind]._default_manager.all().delete()
 
 
-def test_export_then_apply_on_an_empty_database_then_export_gives_the_same_file(tmp_path, team, escalation_team):
+def test_export_then_apply_on_an_empty_database_then_export_gives_the_same_file(
+    tmp_path, team, escalation_team
+):
     build_configuration(team, escalation_team)
     first = export()
     assert "billing-dispute" in first and "Urgent to escalation" in first

@@ -10,7 +10,8 @@ def test_a_macro_posts_its_reply_and_runs_its_actions(api_as, lead, api, agent, 
         "/macros",
         {
             "name": "Waiting for logs",
-            "reply": "Hi {{ contact.name }}, please send the logs for {{ case.number }}. <b>{{ agent.name }}</b>",
+            "reply": "Hi {{ contact.name }}, please send the logs for {{ case.number }}. "
+            "<b>{{ agent.name }}</b>",
             "actions": [
                 {"type": "set", "field": "status", "value": "pending"},
                 {"type": "add_tag", "tag": "needs-logs"},
@@ -29,7 +30,7 @@ def test_a_macro_posts_its_reply_and_runs_its_actions(api_as, lead, api, agent, 
 
 
 def test_macro_placeholders_are_escaped_in_html(api_as, lead, api, agent, make_case):
-    status, macro, _ = api_as(lead).post("/macros", {"name": "Echo", "reply": "About: {{ case.title }}"})
+    _, macro, _ = api_as(lead).post("/macros", {"name": "Echo", "reply": "About: {{ case.title }}"})
     case = make_case(assignee=agent, title="<script>alert(1)</script>")
     body = api.post(f"/cases/{case.number}/macros/{macro['id']}")[1]
     reply = Message.objects.get(pk=body["message_id"])

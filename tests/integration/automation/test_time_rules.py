@@ -26,7 +26,11 @@ def reminder_rule():
                 ]
             },
             "actions": [
-                {"type": "email", "to": "customer", "body": "Hello {{ contact.name }}, is {{ case.number }} solved?"}
+                {
+                    "type": "email",
+                    "to": "customer",
+                    "body": "Hello {{ contact.name }}, is {{ case.number }} solved?",
+                }
             ],
         },
     )

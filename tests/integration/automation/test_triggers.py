@@ -105,11 +105,16 @@ def test_trigger_api_validates_and_previews_matching_open_cases(api_as, lead, ma
     client = api_as(lead)
     status, body, _ = client.post(
         "/triggers",
-        {"name": "Bad", "event": "case_created", "conditions": {"all": [{"field": "priority", "op": "equals"}]}},
+        {
+            "name": "Bad",
+            "event": "case_created",
+            "conditions": {"all": [{"field": "priority", "op": "equals"}]},
+        },
     )
     assert (status, body["field"]) == (422, "conditions.all.0.op")
     status, body, _ = client.post(
-        "/triggers", {"name": "Bad", "event": "case_created", "actions": [{"type": "assign", "team": "Nobody"}]}
+        "/triggers",
+        {"name": "Bad", "event": "case_created", "actions": [{"type": "assign", "team": "Nobody"}]},
     )
     assert (status, body["field"]) == (422, "actions.0.team")
     make_case(priority="urgent", title="Server down")

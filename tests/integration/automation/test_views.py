@@ -30,7 +30,9 @@ def test_the_panel_renders_the_form_from_the_schema_and_saves_through_the_cases_
     )
     assert response.status_code == 200
     assert Case.objects.get(pk=case.pk).custom_fields == {"invoice_number": "INV-1", "refund_amount": 12.5}
-    bad = browser.post(f"/automation/case/{case.number}/fields", {"cf_invoice_number": "", "cf_refund_amount": "x"})
+    bad = browser.post(
+        f"/automation/case/{case.number}/fields", {"cf_invoice_number": "", "cf_refund_amount": "x"}
+    )
     assert bad.status_code == 422
     assert "is not a number" in bad.content.decode() or "required" in bad.content.decode()
 

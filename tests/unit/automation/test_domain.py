@@ -30,7 +30,13 @@ def exists(kind, pk):
 def test_fields_are_coerced_and_defaults_filled_on_creation():
     cleaned = domain.clean_custom_fields(
         specs(),
-        {"order_number": 1234, "refund_amount": "12.50", "gift": "yes", "bought_on": "2026-01-02", "handler": 7},
+        {
+            "order_number": 1234,
+            "refund_amount": "12.50",
+            "gift": "yes",
+            "bought_on": "2026-01-02",
+            "handler": 7,
+        },
         exists=exists,
         fill_defaults=True,
     )
@@ -80,7 +86,10 @@ STAGES = [
             {"key": "amount", "kind": "fields", "fields": ["refund_amount"], "required": True},
         ],
     },
-    {"name": "Approve", "steps": [{"key": "finance", "kind": "approval", "title": "Finance", "required": True}]},
+    {
+        "name": "Approve",
+        "steps": [{"key": "finance", "kind": "approval", "title": "Finance", "required": True}],
+    },
 ]
 
 
@@ -99,7 +108,9 @@ def test_closure_lists_missing_fields_steps_and_tasks():
 
 def test_a_fields_step_must_name_fields_of_the_type():
     with pytest.raises(domain.RuleError) as err:
-        domain.parse_stages([{"name": "s", "steps": [{"key": "k", "kind": "fields", "fields": ["nope"]}]}], ["a"])
+        domain.parse_stages(
+            [{"name": "s", "steps": [{"key": "k", "kind": "fields", "fields": ["nope"]}]}], ["a"]
+        )
     assert err.value.path == "stages.0.steps.0.fields"
 
 

@@ -33,7 +33,9 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"{path}: no such file")
         try:
-            plan = apply_text(path.read_text(encoding="utf-8"), filename=str(path), dry_run=options["dry_run"])
+            plan = apply_text(
+                path.read_text(encoding="utf-8"), filename=str(path), dry_run=options["dry_run"]
+            )
         except ConfigError as err:
             raise CommandError(str(err)) from None
         for line in plan.lines():
