@@ -47,19 +47,52 @@ PRIORITY_NAMES = {1: "low", 2: "normal", 3: "high", 4: "urgent"}
 # --- facts: the case as conditions see it -----------------------------------------
 
 
-def load_case(case_id: int) -> Case:
-    return (
-        Case.objects.select_related("team", "assignee", "case_type", "service", "account", "contact")
-        .prefetch_related("tags", "contact__emails")
-        .get(pk=case_id)
-    )
+# Condition field -> (foreign key on the case, attribute that names it).
+NAMED_BY = {
+    "team": ("team", "name"),
+    "assignee": ("assignee", "email"),
+    "case_type": ("case_type", "key"),
+    "service": ("service", "key"),
+    "account": ("account", "name"),
+}
 
 
-def case_facts(case: Case, *, message_text: str | None = None) -> dict[str, Any]:
+def load_case(case_id: int, read: set[str] | None = None) -> Case:
+    """The case with what conditions will read. Joins and prefetches are taken only
+    for the fields named (`None`: all): planning a seven-table join costs more
+    than the evaluation of fifty triggers."""
+    wanted = set(NAMED_BY) | {"contact_email", "tags"} if read is None else read
+    joins = [NAMED_BY[f][0] for f in NAMED_BY if f in wanted]
+    prefetch = []
+    if "contact_email" in wanted:
+        joins.append("contact")
+        prefetch.append("contact__emails")
+    if "tags" in wanted:
+        prefetch.append("tags")
+    cases = Case.objects.select_related(*joins) if joins else Case.objects.all()
+    return (cases.prefetch_related(*prefetch) if prefetch else cases).get(pk=case_id)
+
+
+def _fields_read(triggers: list[Trigger]) -> set[str]:
+    fields: set[str] = set()
+    for trigger in triggers:
+        for group in ("all", "any"):
+            for cond in (trigger.conditions or {}).get(group) or []:
+                if isinstance(cond, dict):
+                    fields.add(str(cond.get("field")))
+    return fields
+
+
+def case_facts(case: Case, *, message_text: str | None = None, only: set[str] | None = None) -> dict[str, Any]:
+    """The case as conditions see it. With `only`, related names (team, assignee,
+    type, service, account, contact email, tags) are read just for the fields named."""
     now = clock.now()
 
     def hours_since(at: datetime | None) -> float | None:
         return (now - at).total_seconds() / 3600 if at else None
+
+    def wanted(name: str) -> bool:
+        return only is None or name in only
 
     facts: dict[str, Any] = {
         "status": case.status,
@@ -67,13 +100,6 @@ def case_facts(case: Case, *, message_text: str | None = None) -> dict[str, Any]
         "channel": case.channel,
         "title": case.title,
         "description": case.description,
-        "team": case.team.name if case.team is not None else None,
-        "assignee": case.assignee.email if case.assignee is not None else None,
-        "case_type": case.case_type.key if case.case_type is not None else None,
-        "service": case.service.key if case.service is not None else None,
-        "account": case.account.name if case.account is not None else None,
-        "contact_email": case.contact.primary_email if case.contact is not None else None,
-        "tags": sorted(t.name for t in case.tags.all()),
         "language": case.language,
         "custom_fields": dict(case.custom_fields or {}),
         "message_text": message_text,
@@ -84,6 +110,14 @@ def case_facts(case: Case, *, message_text: str | None = None) -> dict[str, Any]
         "hours_since_agent_reply": hours_since(case.last_agent_reply_at),
         "hours_until_sla_due": (case.sla_due_at - now).total_seconds() / 3600 if case.sla_due_at else None,
     }
+    for name, (fk, attr) in NAMED_BY.items():
+        if wanted(name):
+            related = getattr(case, fk) if getattr(case, f"{fk}_id") is not None else None
+            facts[name] = getattr(related, attr) if related is not None else None
+    if wanted("contact_email"):
+        facts["contact_email"] = case.contact.primary_email if case.contact_id and case.contact else None
+    if wanted("tags"):
+        facts["tags"] = sorted(t.name for t in case.tags.all())
     for key, value in facts["custom_fields"].items():
         facts[f"custom_fields.{key}"] = value
     return facts
@@ -157,19 +191,25 @@ def _run(
     changes: dict[str, tuple[Any, Any]],
     message_id: int | None = None,
 ) -> None:
-    case = load_case(case_id)
-    text = (
-        Message.objects.filter(pk=message_id).values_list("text", flat=True).first() if message_id else None
-    )
-    facts = case_facts(case, message_text=text)
+    read = _fields_read(triggers)
+
+    def facts_of(case: Case) -> dict[str, Any]:
+        return case_facts(case, message_text=text, only=read)
+
+    def load() -> Case:
+        return load_case(case_id, read)
+
+    case = load()
+    text = None
+    if message_id and "message_text" in read:
+        text = Message.objects.filter(pk=message_id).values_list("text", flat=True).first()
+    facts = facts_of(case)
     named = _named_changes(dict(changes))
     for trigger in triggers:
-        try:
-            conditions = domain.parse_conditions(trigger.conditions)
-            actions = domain.parse_actions(trigger.actions)
-        except domain.RuleError as err:
-            log.warning("trigger %s is invalid: %s", trigger.name, err)
+        parsed = _parsed(trigger)
+        if parsed is None:
             continue
+        conditions, actions = parsed
         if not domain.conditions_hold(conditions, facts, named):
             continue
         if chain.too_deep:
@@ -189,17 +229,60 @@ def _run(
         if not chain.may_fire(trigger.pk, case_id):
             continue
         chain.mark_fired(trigger.pk, case_id)
+        if _all_done_already(actions, case, facts, read):
+            continue  # every action would change nothing: no firing to record
         actor = Actor.automation(trigger.name)
         record_event(case_id, "trigger_fired", actor, data={"trigger": trigger.name, "event": list(changes)})
         execute_actions(actor, case, actions, source=f"trigger {trigger.name}")
-        case = load_case(case_id)
-        facts = case_facts(case, message_text=text)
+        case = load()
+        facts = facts_of(case)
+
+
+FIELD_ACTIONS = ("set", "add_tag", "remove_tag", "assign")
+
+
+def _fields_touched(action: domain.Action) -> set[str]:
+    """The facts an action's planning reads (see domain.field_changes)."""
+    if action.type == "set":
+        return {str(action.params.get("field"))}
+    if action.type in ("add_tag", "remove_tag"):
+        return {"tags"}
+    if action.type == "assign":
+        return {"team", "assignee"}
+    return set()
+
+
+def _all_done_already(actions: list[domain.Action], case: Case, facts: dict[str, Any], read: set[str]) -> bool:
+    if not actions or any(a.type not in FIELD_ACTIONS for a in actions):
+        return not actions
+    touched = set().union(*(_fields_touched(a) for a in actions)) - read
+    if touched:
+        facts = facts | case_facts(case, only=touched)
+    return all(not domain.field_changes(a, facts) for a in actions)
+
+
+_PARSED: dict[int, tuple[Any, Any, domain.ConditionSet, list[domain.Action]]] = {}
+
+
+def _parsed(trigger: Trigger) -> tuple[domain.ConditionSet, list[domain.Action]] | None:
+    """A trigger's rules, parsed once per process while its stored JSON stays the same."""
+    hit = _PARSED.get(trigger.pk)
+    if hit is not None and hit[0] == trigger.conditions and hit[1] == trigger.actions:
+        return hit[2], hit[3]
+    try:
+        conditions = domain.parse_conditions(trigger.conditions)
+        actions = domain.parse_actions(trigger.actions)
+    except domain.RuleError as err:
+        log.warning("trigger %s is invalid: %s", trigger.name, err)
+        return None
+    _PARSED[trigger.pk] = (trigger.conditions, trigger.actions, conditions, actions)
+    return conditions, actions
 
 
 def on_case_created(event: Any) -> None:
     from casework.automation import services
 
-    case = load_case(event.case_id)
+    case = load_case(event.case_id, set())
     services.start_type_playbooks(case, Actor.system("Playbooks"))
     run_triggers(event.case_id, ("case_created",))
 
@@ -209,7 +292,7 @@ def on_case_changed(event: Any) -> None:
 
     changes = dict(event.changes)
     if "case_type" in changes:
-        services.start_type_playbooks(load_case(event.case_id), Actor.system("Playbooks"))
+        services.start_type_playbooks(load_case(event.case_id, set()), Actor.system("Playbooks"))
     kinds = ("case_updated", "status_changed") if "status" in changes else ("case_updated",)
     run_triggers(event.case_id, kinds, changes)
 
@@ -258,7 +341,7 @@ def execute_actions(
     by a person who sees the answer) the error is raised instead.
     """
     for i, action in enumerate(actions):
-        facts = case_facts(case)
+        facts = case_facts(case, only=_fields_touched(action))
         try:
             with transaction.atomic():
                 _execute(actor, case, action, facts, source)
@@ -271,7 +354,7 @@ def execute_actions(
                 actor,
                 data={"source": source, "action": action.type, "field": err.field, "error": err.message},
             )
-        case = load_case(case.pk)
+        case = load_case(case.pk, set())
 
 
 def _execute(actor: Actor, case: Case, action: domain.Action, facts: dict[str, Any], source: str) -> None:
@@ -383,7 +466,7 @@ def fire_time_rule(rule: TimeRule, case_id: int, actions: list[domain.Action], n
             return 0
         actor = Actor.automation(rule.name)
         record_event(case_id, "time_rule_fired", actor, data={"rule": rule.name})
-        execute_actions(actor, load_case(case_id), actions, source=f"time rule {rule.name}")
+        execute_actions(actor, load_case(case_id, set()), actions, source=f"time rule {rule.name}")
     return 1
 
 
