@@ -328,6 +328,7 @@ CASE_FIELDS = (
     "tags",
     "language",
     "message_text",
+    "sla_metric",  # on sla_warning / sla_breach: first_response, next_response, resolution, ...
 )
 TIME_FIELDS = {
     "hours_since_created": "created_at",
@@ -387,7 +388,7 @@ def parse_conditions(raw: Any, *, time_rule: bool = False) -> ConditionSet:
                 raise RuleError(f"{where}.op", f"one of {', '.join(OPERATORS)}")
             if time_rule and op.startswith("changed"):
                 raise RuleError(f"{where}.op", "time rules look at the case as it is, not at changes")
-            if time_rule and name == "message_text":
+            if time_rule and name in ("message_text", "sla_metric"):
                 raise RuleError(f"{where}.field", "time rules have no message")
             value = item.get("value")
             if op not in NEEDS_NO_VALUE and "value" not in item:
@@ -539,7 +540,7 @@ def condition_filter(cond: Condition, now: datetime) -> Filter:
 
 def matchable_now(cond: Condition) -> bool:
     """Whether a condition can be tested on the stored case (not on an event's change or message)."""
-    return not cond.op.startswith("changed") and cond.field != "message_text"
+    return not cond.op.startswith("changed") and cond.field not in ("message_text", "sla_metric")
 
 
 def time_rule_filters(conditions: ConditionSet, now: datetime) -> FilterPlan:

@@ -194,7 +194,10 @@ def _run(
     read = _fields_read(triggers)
 
     def facts_of(case: Case) -> dict[str, Any]:
-        return case_facts(case, message_text=text, only=read)
+        facts = case_facts(case, message_text=text, only=read)
+        if "sla_metric" in changes:  # an SLA warning or breach: which clock
+            facts["sla_metric"] = changes["sla_metric"][1]
+        return facts
 
     def load() -> Case:
         return load_case(case_id, read)

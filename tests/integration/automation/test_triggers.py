@@ -125,3 +125,20 @@ def test_trigger_api_validates_and_previews_matching_open_cases(api_as, lead, ma
     assert (body["count"], body["cases"][0]["title"]) == (1, "Server down")
     # Another team's agent sees none of them.
     assert api_as(other_agent).post("/triggers/preview", {"conditions": conditions})[1]["count"] == 0
+
+
+def test_an_sla_breach_on_resolution_raises_the_priority(make_case):
+    from casework.core import clock, events
+    from casework.sla.events import ClockBreached
+
+    trigger(
+        "Resolution breach is high",
+        "sla_breach",
+        {"all": [{"field": "sla_metric", "op": "is", "value": "resolution"}]},
+        [{"type": "set", "field": "priority", "value": "high"}],
+    )
+    case = make_case(priority="low")
+    events.publish(ClockBreached(case_id=case.pk, clock_id=1, metric="first_response", due_at=clock.now()))
+    assert Case.objects.get(pk=case.pk).priority_label == "low"
+    events.publish(ClockBreached(case_id=case.pk, clock_id=2, metric="resolution", due_at=clock.now()))
+    assert Case.objects.get(pk=case.pk).priority_label == "high"
