@@ -3,7 +3,8 @@
 Loads N open cases (bulk insert, spread over 30 days, mixed status, priority,
 team and tags) and 20 time rules on hours since created / updated / status
 change / customer message / agent reply and SLA due. Markers are put in
-place for the cases matching now (the steady state); then the clock moves five minutes, as the scheduler would, and the next evaluation is
+place for the cases matching now (the steady state); then the clock moves
+five minutes, as the scheduler would, and the next evaluation is
 timed: it must find the few cases that newly match and clear the markers of
 the cases that stopped matching, in SQL, without looking at every case in Python.
 
@@ -21,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from automation_triggers import reset, setup_django  # noqa: E402
+from automation_triggers import reset, setup_django
 
 FIELDS = [
     "hours_since_created",
@@ -94,9 +95,13 @@ def load_cases(count: int, teams: list) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument(
-        "--database-url", default="postgres://postgres@127.0.0.1:5432/bench_cw_automation", help="where to run"
+        "--database-url",
+        default="postgres://postgres@127.0.0.1:5432/bench_cw_automation",
+        help="where to run",
     )
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--rules", type=int, default=20)
@@ -112,10 +117,9 @@ def main() -> None:
 
     from casework.automation import domain, engine, services
     from casework.automation.models import TimeRule, TimeRuleMarker
+    from casework.cases.models import Case
     from casework.core import clock
     from casework.iam import services as iam
-
-    from casework.cases.models import Case
 
     reuse = args.reuse and Case.objects.count() == args.cases
     if not reuse:

@@ -77,14 +77,24 @@ def load_triggers(count: int) -> None:
         actions = [{"type": "add_tag", "tag": f"seen-{i}"}]
         services.save_document(
             "triggers",
-            {"name": f"Bench trigger {i}", "event": event, "conditions": conditions, "actions": actions, "position": i},
+            {
+                "name": f"Bench trigger {i}",
+                "event": event,
+                "conditions": conditions,
+                "actions": actions,
+                "position": i,
+            },
         )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument(
-        "--database-url", default="postgres://postgres@127.0.0.1:5432/bench_cw_automation", help="where to run"
+        "--database-url",
+        default="postgres://postgres@127.0.0.1:5432/bench_cw_automation",
+        help="where to run",
     )
     parser.add_argument("--triggers", type=int, default=50)
     parser.add_argument("--messages", type=int, default=300)
@@ -94,11 +104,10 @@ def main() -> None:
     from django.db import connection
 
     from casework.accounts import services as accounts
+    from casework.automation import engine
     from casework.cases import services as cases
     from casework.core.actors import Actor
     from casework.iam import services as iam
-
-    from casework.automation import engine
 
     spent: list[float] = []
     original = engine.run_triggers
@@ -113,7 +122,9 @@ def main() -> None:
     engine.run_triggers = timed  # type: ignore[assignment]
     reset()
     team = iam.create_team("Support")
-    agent = iam.create_user("agent@bench.example", role="agent", name="Bench Agent", teams=[team], check_password=False)
+    agent = iam.create_user(
+        "agent@bench.example", role="agent", name="Bench Agent", teams=[team], check_password=False
+    )
     contact = accounts.create_contact(name="Bench Customer", emails=["customer@bench.example"])
     results = {}
     for triggers in (0, args.triggers):
@@ -131,11 +142,18 @@ def main() -> None:
         timings, automation = timings[10:], automation[10:]  # warm-up
         q = statistics.quantiles(timings, n=100)
         qa = statistics.quantiles(automation, n=100) if any(automation) else [0.0] * 99
-        results[triggers] = (statistics.median(timings), q[94], max(timings), statistics.median(automation), qa[94])
+        results[triggers] = (
+            statistics.median(timings),
+            q[94],
+            max(timings),
+            statistics.median(automation),
+            qa[94],
+        )
     print(f"database: {connection.vendor}; messages timed per run: {args.messages - 10}")
     for triggers, (p50, p95, worst, a50, a95) in results.items():
         print(
-            f"{triggers:3d} active triggers: whole write p50 {p50:.2f} ms, p95 {p95:.2f} ms, max {worst:.2f} ms; "
+            f"{triggers:3d} active triggers: whole write p50 {p50:.2f} ms, p95 {p95:.2f} ms, "
+            f"max {worst:.2f} ms; "
             f"trigger evaluation p50 {a50:.2f} ms, p95 {a95:.2f} ms"
         )
 

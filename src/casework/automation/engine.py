@@ -83,7 +83,9 @@ def _fields_read(triggers: list[Trigger]) -> set[str]:
     return fields
 
 
-def case_facts(case: Case, *, message_text: str | None = None, only: set[str] | None = None) -> dict[str, Any]:
+def case_facts(
+    case: Case, *, message_text: str | None = None, only: set[str] | None = None
+) -> dict[str, Any]:
     """The case as conditions see it. With `only`, related names (team, assignee,
     type, service, account, contact email, tags) are read just for the fields named."""
     now = clock.now()
@@ -255,7 +257,9 @@ def _fields_touched(action: domain.Action) -> set[str]:
     return set()
 
 
-def _all_done_already(actions: list[domain.Action], case: Case, facts: dict[str, Any], read: set[str]) -> bool:
+def _all_done_already(
+    actions: list[domain.Action], case: Case, facts: dict[str, Any], read: set[str]
+) -> bool:
     if not actions or any(a.type not in FIELD_ACTIONS for a in actions):
         return not actions
     touched = set().union(*(_fields_touched(a) for a in actions)) - read
@@ -451,7 +455,9 @@ def evaluate_time_rules(*, now: datetime | None = None, batch: int = 500) -> dic
         matching = matching_cases(conditions, now)
         # An occurrence ends when the conditions stop holding: its marker goes, so the next one fires.
         # (NOT EXISTS: one index lookup per marker instead of another scan of the cases.)
-        TimeRuleMarker.objects.filter(rule=rule).filter(~Exists(matching.filter(pk=OuterRef("case_id")))).delete()
+        TimeRuleMarker.objects.filter(rule=rule).filter(
+            ~Exists(matching.filter(pk=OuterRef("case_id")))
+        ).delete()
         due = matching.exclude(pk__in=TimeRuleMarker.objects.filter(rule=rule).values("case_id"))
         count = 0
         # Unordered: an ORDER BY pk with a LIMIT walks the whole primary key when few are due.
