@@ -156,3 +156,38 @@ def test_service_definitions_map_requests_to_a_type_and_team(api_as, lead, billi
         "/service-definitions", {"key": "x", "name": "X", "case_type": "no-such-type"}
     )
     assert (status, body["field"]) == (422, "case_type")
+
+
+def test_a_playbook_task_step_becomes_a_task_and_its_completion_ticks_the_step(api, agent, team):
+    from casework.automation import services
+
+    services.save_document("case_types", {"key": "defect", "name": "Product defect"})
+    services.save_document(
+        "playbooks",
+        {
+            "name": "Defect",
+            "case_type": "defect",
+            "stages": [
+                {
+                    "name": "Fix",
+                    "steps": [
+                        {
+                            "key": "rma",
+                            "kind": "task",
+                            "title": "Send an RMA",
+                            "team": team.name,
+                            "due_hours": 24,
+                        }
+                    ],
+                }
+            ],
+        },
+    )
+    defect = CaseType.objects.get(key="defect")
+    status, case, _ = api.post("/cases", {"title": "Broken", "case_type": defect.pk, "assignee": agent.pk})
+    tasks = api.get(f"/cases/{case['number']}/tasks")[1]["items"]
+    assert [(t["title"], t["team"]["name"], t["step"]) for t in tasks] == [("Send an RMA", team.name, "rma")]
+    assert tasks[0]["due_at"] is not None
+    api.patch(f"/cases/{case['number']}/tasks/{tasks[0]['id']}", {"status": "done"})
+    progress = api.get(f"/cases/{case['number']}/playbooks")[1]["items"][0]
+    assert (progress["done"], progress["total"]) == (1, 1)

@@ -142,3 +142,26 @@ def test_an_sla_breach_on_resolution_raises_the_priority(make_case):
     assert Case.objects.get(pk=case.pk).priority_label == "low"
     events.publish(ClockBreached(case_id=case.pk, clock_id=2, metric="resolution", due_at=clock.now()))
     assert Case.objects.get(pk=case.pk).priority_label == "high"
+
+
+def test_an_agent_reply_and_a_status_change_set_off_their_triggers(make_case, agent):
+    from casework.cases.services import post_reply
+
+    trigger(
+        "Replied cases wait on the customer",
+        "agent_reply",
+        {"all": [{"field": "tags", "op": "contains", "value": "auto-pending"}]},
+        [{"type": "set", "field": "status", "value": "pending"}],
+    )
+    trigger(
+        "Pending gets a task",
+        "status_changed",
+        {"all": [{"field": "status", "op": "changed_to", "value": "pending"}]},
+        [{"type": "task", "title": "Chase the customer", "due_hours": 48}],
+    )
+    case = make_case(assignee=agent, tags=["auto-pending"])
+    post_reply(Actor.agent(agent), case, text="Here is what to try")
+    case.refresh_from_db()
+    assert case.status == "pending"
+    task = case.tasks.get()
+    assert (task.title, task.created_label) == ("Chase the customer", "Pending gets a task")
