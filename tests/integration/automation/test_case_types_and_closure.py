@@ -185,6 +185,7 @@ def test_a_playbook_task_step_becomes_a_task_and_its_completion_ticks_the_step(a
     )
     defect = CaseType.objects.get(key="defect")
     status, case, _ = api.post("/cases", {"title": "Broken", "case_type": defect.pk, "assignee": agent.pk})
+    assert status == 201
     tasks = api.get(f"/cases/{case['number']}/tasks")[1]["items"]
     assert [(t["title"], t["team"]["name"], t["step"]) for t in tasks] == [("Send an RMA", team.name, "rma")]
     assert tasks[0]["due_at"] is not None
