@@ -1,0 +1,48 @@
+"""Background work of the email channel: send one delivery; every minute, re-drive
+deliveries still queued (a lost queue message, a crashed worker, a retry due)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from crontask import cron
+from django.tasks import task
+
+from casework.channels import outbound
+from casework.channels import selectors as sel
+
+
+@task()
+def send_delivery(delivery_id: int) -> str:
+    return str(outbound.send_delivery(delivery_id))
+
+
+@cron("* * * * *")
+@task()
+def redrive_deliveries() -> int:
+    due = sel.stuck_deliveries()
+    for delivery_id in due:
+        send_delivery.enqueue(delivery_id)
+    return len(due)
+
+
+def enqueue_send(delivery_id: int, run_after: datetime | None = None) -> None:
+    """Nudge a worker about one delivery; a retry waits until `run_after` when the
+    backend can defer, else the periodic sweep picks it up when due."""
+    if run_after is not None:
+        if not send_delivery.get_backend().supports_defer:
+            return
+        send_delivery.using(run_after=run_after).enqueue(delivery_id)
+        return
+    send_delivery.enqueue(delivery_id)
+
+
+@cron("*/2 * * * *")
+@task()
+def poll_imap_mailboxes() -> int:
+    from casework.channels import imap
+
+    fetched = 0
+    for mailbox in sel.imap_mailboxes():
+        fetched += imap.poll_mailbox(mailbox).fetched
+    return fetched

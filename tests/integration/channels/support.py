@@ -1,0 +1,85 @@
+"""Helpers of the email channel's tests: write a message as a mail client would,
+and catch what Casework sends on a real SMTP sink on loopback."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email import policy
+from email.utils import format_datetime, make_msgid
+from datetime import UTC, datetime
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+
+def compose(
+    *,
+    sender: str = "Casey Customer <casey@customer.example>",
+    to: str = "support@casework.example",
+    subject: str = "Printer on fire",
+    text: str = "Hello, my printer is on fire.",
+    html: str | None = None,
+    message_id: str | None = None,
+    in_reply_to: str | None = None,
+    references: str | None = None,
+    cc: str | None = None,
+    headers: dict[str, str] | None = None,
+    attachments: list[tuple[str, bytes, str]] = (),  # type: ignore[assignment]
+) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = to
+    if cc:
+        msg["Cc"] = cc
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    msg["Message-ID"] = message_id or make_msgid(domain="customer.example")
+    if in_reply_to:
+        msg["In-Reply-To"] = in_reply_to
+    if references:
+        msg["References"] = references
+    for k, v in (headers or {}).items():
+        msg[k] = v
+    msg.set_content(text)
+    if html:
+        msg.add_alternative(html, subtype="html")
+    for name, data, ctype in attachments:
+        maintype, _, subtype = ctype.partition("/")
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+    return bytes(msg)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Sink:
+    """An SMTP server on loopback that keeps every message it receives."""
+
+    def __init__(self, *, refuse_with: str | None = None) -> None:
+        self.messages: list[EmailMessage] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+        self.refuse_with = refuse_with
+        self.arrived = threading.Event()
+        self.port = free_port()
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        if self.refuse_with:
+            return self.refuse_with
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        self.messages.append(BytesParser(policy=policy.default).parsebytes(envelope.content))  # type: ignore[arg-type]
+        self.arrived.set()
+        return "250 OK"
+
+    def __enter__(self) -> Sink:
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.controller.stop()
