@@ -13,5 +13,8 @@ class ChannelsConfig(AppConfig):
         from casework.core.notify import Notification
 
         outbound.enqueue_send = tasks.enqueue_send
-        events.subscribe(MessagePosted, outbound.on_message_posted, after_commit=True)
-        events.subscribe(Notification, notifications.on_notification, after_commit=True)
+        # Atomic, not after commit: the delivery row commits with the reply (or the
+        # notification's cause), so a crash after commit loses nothing; the SMTP
+        # send itself runs in a task nudged after commit.
+        events.subscribe(MessagePosted, outbound.on_message_posted, after_commit=False)
+        events.subscribe(Notification, outbound.guarded(notifications.on_notification), after_commit=False)

@@ -104,7 +104,7 @@ def render(kind: str, case: Any, extra: dict[str, Any] | None = None) -> Rendere
 
 
 def on_notification(event: Any) -> None:
-    """After commit: render the notification and queue it from the case's mailbox."""
+    """Render the notification and queue it from the case's mailbox (the send runs after commit)."""
     from casework.channels import outbound
 
     case = case_selectors.get_case_by_id(event.case_id) if event.case_id else None

@@ -290,8 +290,25 @@ def resend(delivery_id: int) -> None:
 # --- reacting to an agent's reply -------------------------------------------------------
 
 
+def guarded(handler: Callable[[Any], None]) -> Callable[[Any], None]:
+    """Run an atomic event handler in a savepoint: a failure to queue mail is logged
+    and never undoes the agent's reply it reacts to."""
+
+    def run(event: Any) -> None:
+        try:
+            with transaction.atomic():
+                handler(event)
+        except Exception:
+            log.exception("email handler %s failed for %r", handler.__name__, event)
+
+    run.__name__ = handler.__name__
+    return run
+
+
+@guarded
 def on_message_posted(event: Any) -> None:
-    """After commit: an agent's public reply on an email case goes out by email."""
+    """In the reply's transaction: an agent's public reply on an email case becomes a
+    queued delivery; the send runs in a task after commit."""
     if event.kind != "reply" or not event.is_public:
         return
     case = case_selectors.get_case_by_id(event.case_id)

@@ -83,3 +83,35 @@ class Sink:
 
     def __exit__(self, *exc: Any) -> None:
         self.controller.stop()
+
+
+def dsn(*, original_message_id: str, recipient: str, status: str = "5.1.1") -> bytes:
+    """A delivery-status notification (RFC 3464) as a mail server sends it."""
+    boundary = "dsn-boundary-42"
+    return (
+        "From: Mail Delivery System <MAILER-DAEMON@mx.customer.example>\r\n"
+        "To: support@casework.example\r\n"
+        "Subject: Undelivered Mail Returned to Sender\r\n"
+        "Message-ID: <bounce-" + original_message_id.strip("<>") + ">\r\n"
+        "Auto-Submitted: auto-replied\r\n"
+        "MIME-Version: 1.0\r\n"
+        f'Content-Type: multipart/report; report-type=delivery-status; boundary="{boundary}"\r\n'
+        "\r\n"
+        f"--{boundary}\r\n"
+        "Content-Type: text/plain\r\n\r\n"
+        f"I'm sorry to have to inform you that your message could not be delivered to {recipient}.\r\n"
+        f"--{boundary}\r\n"
+        "Content-Type: message/delivery-status\r\n\r\n"
+        "Reporting-MTA: dns; mx.customer.example\r\n\r\n"
+        f"Final-Recipient: rfc822; {recipient}\r\n"
+        "Action: failed\r\n"
+        f"Status: {status}\r\n"
+        f"Diagnostic-Code: smtp; 550 {status} <{recipient}>: Recipient address rejected: User unknown\r\n"
+        f"\r\n--{boundary}\r\n"
+        "Content-Type: text/rfc822-headers\r\n\r\n"
+        "From: Casework Support <support@casework.example>\r\n"
+        f"To: {recipient}\r\n"
+        f"Message-ID: {original_message_id}\r\n"
+        "Subject: Re: Printer on fire\r\n"
+        f"\r\n--{boundary}--\r\n"
+    ).encode()
