@@ -8,7 +8,8 @@ class ChannelsConfig(AppConfig):
 
     def ready(self) -> None:
         from casework.cases.events import MessagePosted
-        from casework.channels import notifications, outbound, tasks
+        from casework.cases.message_moves import MessageMoved
+        from casework.channels import notifications, outbound, services, tasks
         from casework.core import events
         from casework.core.notify import Notification
 
@@ -18,3 +19,4 @@ class ChannelsConfig(AppConfig):
         # send itself runs in a task nudged after commit.
         events.subscribe(MessagePosted, outbound.on_message_posted, after_commit=False)
         events.subscribe(Notification, outbound.guarded(notifications.on_notification), after_commit=False)
+        events.subscribe(MessageMoved, services.on_message_moved, after_commit=False)

@@ -528,3 +528,8 @@ def discard_held(by: Any, inbound: InboundMessage) -> None:
 def lift_burst_block(by: Any, block: BurstBlock) -> None:
     sel.require_config_manager(by)
     BurstBlock.objects.filter(pk=block.pk).update(until=clock.now())
+
+
+def on_message_moved(event: Any) -> None:
+    """An agent moved a message we took in: its Message-ID now threads to the new case."""
+    InboundMessage.objects.filter(case_message_id=event.message_id).update(case_id=event.to_case_id)
