@@ -97,7 +97,7 @@ def render(kind: str, case: Any, extra: dict[str, Any] | None = None) -> Rendere
         context["reject_url"] = f"{settings.BASE_URL}/portal/resolution/{token}/reject"
     rendered_subject = domain.safe_header_text(_render(subject, context, autoescape=False), 300)
     if case is not None and case.number and domain.subject_token(case.number) not in rendered_subject:
-        rendered_subject = f"{rendered_subject} {domain.subject_token(case.number)}"
+        rendered_subject = f"{rendered_subject} {domain.subject_token(case.number)}".strip()
     rendered_text = _render(text, context, autoescape=False)
     rendered_html = _render(html, context, autoescape=True) if html else linebreaks(escape(rendered_text))
     return Rendered(rendered_subject, rendered_text, rendered_html)
