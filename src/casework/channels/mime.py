@@ -125,6 +125,20 @@ def html_to_text(raw: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
+def _text(value: str) -> str:
+    """Undo the parser's surrogate escapes (8-bit bytes in a header or an unlabelled
+    body): UTF-8 when they are UTF-8, else Windows-1252, the usual unlabelled charset."""
+    try:
+        value.encode("utf-8")
+        return value
+    except UnicodeEncodeError:
+        data = value.encode("utf-8", "surrogateescape")
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            return data.decode("cp1252", "replace")
+
+
 def _header(msg: Message, name: str) -> str:
     try:
         value = msg.get(name)
@@ -132,7 +146,7 @@ def _header(msg: Message, name: str) -> str:
         value = msg.get_all(name, failobj=[None])[0] if hasattr(msg, "get_all") else None
     if value is None:
         return ""
-    return " ".join(str(value).split())
+    return _text(" ".join(str(value).split()))
 
 
 def _addresses(msg: Message, name: str) -> list[tuple[str, str]]:
@@ -146,7 +160,7 @@ def _addresses(msg: Message, name: str) -> list[tuple[str, str]]:
             values += [(n, a) for n, a in getaddresses([header]) if a]
         except Exception:
             continue
-    return [(n, a.strip().lower()) for n, a in values if "@" in a]
+    return [(_text(n), _text(a).strip().lower()) for n, a in values if "@" in a]
 
 
 def _part_text(part: Message) -> str:
@@ -154,7 +168,7 @@ def _part_text(part: Message) -> str:
         content = part.get_content()  # type: ignore[attr-defined]
         if isinstance(content, bytes):
             content = content.decode("utf-8", "replace")
-        return str(content)
+        return _text(str(content))
     except (LookupError, UnicodeError, AssertionError, KeyError, ValueError):
         payload = part.get_payload(decode=True) or b""
         return payload.decode("utf-8", "replace") if isinstance(payload, bytes) else str(payload)
