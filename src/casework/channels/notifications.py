@@ -10,13 +10,13 @@ fields only, never a model object whose methods could reach the database.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
 from django.template import Context, Engine, Library, TemplateSyntaxError, defaultfilters, defaulttags
 from django.utils.html import escape, linebreaks
 
-from casework.cases import selectors as case_selectors
 from casework.channels import domain
 from casework.channels import selectors as sel
 from casework.channels.notification_defaults import DEFAULT_TEMPLATES, GENERIC
@@ -78,8 +78,13 @@ def case_context(case: Any) -> dict[str, Any]:
     }
 
 
+@lru_cache(maxsize=256)
+def _compiled(source: str) -> Any:
+    return _ENGINE.from_string(source)
+
+
 def _render(source: str, context: dict[str, Any], *, autoescape: bool) -> str:
-    template = _ENGINE.from_string(source)
+    template = _compiled(source)
     return template.render(Context(context, autoescape=autoescape))
 
 
@@ -107,7 +112,7 @@ def on_notification(event: Any) -> None:
     """Render the notification and queue it from the case's mailbox (the send runs after commit)."""
     from casework.channels import outbound
 
-    case = case_selectors.get_case_by_id(event.case_id) if event.case_id else None
+    case = sel.case_for_mail(event.case_id) if event.case_id else None
     recipients = list(event.recipients)
     if not recipients and case is not None and case.contact is not None and case.contact.primary_email:
         recipients = [case.contact.primary_email]

@@ -50,8 +50,8 @@ def _sender(mailbox: Mailbox | None) -> tuple[str, str]:
     return name, address or "casework@localhost"
 
 
-def _clean_recipients(addresses: Sequence[str]) -> list[str]:
-    own = set(sel.own_addresses())
+def _clean_recipients(addresses: Sequence[str], own: set[str] | None = None) -> list[str]:
+    own = own if own is not None else set(sel.own_addresses())
     out = []
     for a in addresses:
         a = (a or "").strip().lower()
@@ -74,7 +74,8 @@ def queue_delivery(
     in_reply_to: str = "",
 ) -> OutboundDelivery | None:
     """Record one email to send and nudge the worker once the transaction commits."""
-    recipients = _clean_recipients(to)
+    own = set(sel.own_addresses())
+    recipients = _clean_recipients(to, own)
     if not recipients:
         return None
     _, from_address = _sender(mailbox)
@@ -94,7 +95,7 @@ def queue_delivery(
             references=" ".join(domain.references_for(references, parent or None)),
             from_address=from_address,
             to=recipients,
-            cc=_clean_recipients(cc),
+            cc=_clean_recipients(cc, own),
             subject=domain.safe_header_text(subject, 400),
             text=text,
             html=html,

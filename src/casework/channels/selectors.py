@@ -52,21 +52,44 @@ def get_mailbox(user: Any, mailbox_id: int) -> Mailbox:
     return found
 
 
+_MAILBOX_CACHE_SECONDS = 5.0
+_mailbox_cache: tuple[float, dict[str, Mailbox]] = (0.0, {})
+
+
+def forget_mailboxes() -> None:
+    """Drop this process's copy of the mailbox list (after a change; others refresh within seconds)."""
+    global _mailbox_cache
+    _mailbox_cache = (0.0, {})
+
+
+def _mailboxes() -> dict[str, Mailbox]:
+    """Every mailbox by address. Read on every message, so kept for a few seconds per process."""
+    global _mailbox_cache
+    import time
+
+    loaded_at, boxes = _mailbox_cache
+    if time.monotonic() - loaded_at > _MAILBOX_CACHE_SECONDS:
+        boxes = {m.address: m for m in Mailbox.objects.select_related("team")}
+        _mailbox_cache = (time.monotonic(), boxes)
+    return boxes
+
+
 def active_mailbox_for(addresses: Iterable[str]) -> Mailbox | None:
     """The first of our active mailboxes among `addresses` (envelope recipients, To, Cc)."""
-    wanted = [a.strip().lower() for a in addresses if a]
-    if not wanted:
-        return None
-    found = {m.address: m for m in Mailbox.objects.filter(address__in=wanted, is_active=True)}
-    return next((found[a] for a in wanted if a in found), None)
+    boxes = _mailboxes()
+    for address in addresses:
+        found = boxes.get((address or "").strip().lower())
+        if found is not None and found.is_active:
+            return found
+    return None
 
 
 def is_our_address(address: str) -> bool:
-    return Mailbox.objects.filter(address=address.strip().lower(), is_active=True).exists()
+    return active_mailbox_for([address]) is not None
 
 
 def own_addresses() -> list[str]:
-    return list(Mailbox.objects.values_list("address", flat=True))
+    return list(_mailboxes())
 
 
 def default_mailbox() -> Mailbox | None:
@@ -75,6 +98,11 @@ def default_mailbox() -> Mailbox | None:
         if Mailbox.objects.exists()
         else None
     )
+
+
+def case_for_mail(case_id: int) -> Case:
+    """The case with what an email about it needs (contact and addresses, team)."""
+    return Case.objects.select_related("contact", "team").prefetch_related("contact__emails").get(pk=case_id)
 
 
 def mailbox_of_case(case_id: int) -> Mailbox | None:

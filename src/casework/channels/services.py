@@ -119,6 +119,8 @@ def create_mailbox(by: Any, **values: Any) -> Mailbox:
     clean = _clean_mailbox(values, None)
     if clean.get("is_default"):
         Mailbox.objects.update(is_default=False)
+    transaction.on_commit(sel.forget_mailboxes)
+    sel.forget_mailboxes()
     return Mailbox.objects.create(**clean)
 
 
@@ -133,6 +135,8 @@ def update_mailbox(by: Any, mailbox: Mailbox, **changes: Any) -> Mailbox:
         setattr(current, key, value)
     current.version += 1
     current.save()
+    sel.forget_mailboxes()
+    transaction.on_commit(sel.forget_mailboxes)
     return current
 
 
@@ -272,8 +276,8 @@ def _take_in(
         if auto_reply:
             return _finish(record, InboundMessage.Outcome.IGNORED, f"{decision.reason}; automatic reply not posted")
         if decision.hold:
-            case = case_selectors.get_case_by_id(decision.case_id)
-            result = _finish(record, InboundMessage.Outcome.HELD, decision.reason)
+            case = sel.case_for_mail(decision.case_id)
+            result = _finish(record, InboundMessage.Outcome.HELD, decision.reason, case.number)
             record_event(
                 case,
                 "email_held",
@@ -298,11 +302,12 @@ def _is_auto_reply(parsed: mime.ParsedMail) -> bool:
     )
 
 
-def _finish(record: InboundMessage, outcome: str, reason: str) -> IntakeResult:
+def _finish(record: InboundMessage, outcome: str, reason: str, number: str | None = None) -> IntakeResult:
     record.outcome = outcome
     record.match_reason = reason[:200]
     record.save()
-    number = case_selectors.get_case_by_id(record.case_id).number if record.case_id else None
+    if number is None and record.case_id:
+        number = sel.case_for_mail(record.case_id).number
     return IntakeResult(outcome, record.pk, number, reason)
 
 
@@ -390,7 +395,7 @@ def _message_fields(parsed: mime.ParsedMail, reason: str, refused: list[str]) ->
 def _post(
     record: InboundMessage, parsed: mime.ParsedMail, case_id: int, reason: str, mailbox: Mailbox | None
 ) -> IntakeResult:
-    case = case_selectors.get_case_by_id(case_id)
+    case = sel.case_for_mail(case_id)
     contact = _contact_for(parsed.from_address, parsed.from_name)
     attachments, refused = _attachments(parsed)
     fields = _message_fields(parsed, reason, refused)
@@ -402,7 +407,7 @@ def _post(
         _link_mailbox(landed.pk, sel.mailbox_of_case(case.pk) or mailbox)
     record.case_id = landed.pk
     record.case_message = message
-    return _finish(record, InboundMessage.Outcome.POSTED, reason)
+    return _finish(record, InboundMessage.Outcome.POSTED, reason, landed.number)
 
 
 def _link_mailbox(case_id: int, mailbox: Mailbox | None) -> None:
@@ -434,7 +439,7 @@ def _new_case(
     _, message = case_services.receive_customer_message(contact, case, attachments=attachments, **fields)
     record.case_id = case.pk
     record.case_message = message
-    result = _finish(record, InboundMessage.Outcome.NEW_CASE, reason)
+    result = _finish(record, InboundMessage.Outcome.NEW_CASE, reason, case.number)
     if not automatic:
         notify("case_received", case.pk, recipients=(sender,), in_reply_to=parsed.message_id)
     return result
