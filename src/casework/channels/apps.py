@@ -14,6 +14,7 @@ class ChannelsConfig(AppConfig):
         from casework.core.notify import Notification
 
         outbound.enqueue_send = tasks.enqueue_send
+        services.enqueue_processing = tasks.enqueue_processing
         # Atomic, not after commit: the delivery row commits with the reply (or the
         # notification's cause), so a crash after commit loses nothing; the SMTP
         # send itself runs in a task nudged after commit.

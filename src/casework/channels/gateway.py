@@ -26,9 +26,11 @@ def _is_ours(address: str) -> bool:
         close_old_connections()
 
 
-def _store(data: bytes, recipients: list[str]) -> services.IntakeResult:
+def _store(data: bytes, recipients: list[str], spool: bool) -> services.IntakeResult:
     close_old_connections()
     try:
+        if spool:  # stored now, sorted by a task a moment later
+            return services.receive(data, source="smtp", recipients=recipients)
         return services.take_in(data, source="smtp", recipients=recipients)
     finally:
         close_old_connections()
@@ -38,8 +40,9 @@ class IntakeHandler:
     """aiosmtpd handler: RCPT TO refuses unknown recipients; DATA stores, then says 250.
     The database work runs in a worker thread (Django's ORM is synchronous)."""
 
-    def __init__(self, *, in_thread: bool = True) -> None:
+    def __init__(self, *, in_thread: bool = True, spool: bool = True) -> None:
         self.in_thread = in_thread
+        self.spool = spool
 
     async def _run(self, fn: Any, *args: Any) -> Any:
         if self.in_thread:
@@ -65,16 +68,18 @@ class IntakeHandler:
         if isinstance(data, str):
             data = data.encode("utf-8", "surrogateescape")
         try:
-            result = await self._run(_store, data, list(envelope.rcpt_tos))
+            result = await self._run(_store, data, list(envelope.rcpt_tos), self.spool)
         except Exception:  # not stored: the sender must keep it and retry
             log.exception("storing inbound mail failed")
             return "451 4.3.0 could not store the message, try again later"
         return f"250 2.0.0 stored ({result.outcome})"
 
 
-def make_controller(host: str, port: int) -> Controller:
+def make_controller(host: str, port: int, *, spool: bool = True) -> Controller:
+    """`spool`: answer 250 once the original is stored and sort it in a task (fast);
+    otherwise sort it before answering (one step, slower)."""
     return Controller(
-        IntakeHandler(),
+        IntakeHandler(spool=spool),
         hostname=host,
         port=port,
         data_size_limit=MAX_MESSAGE_BYTES,

@@ -183,6 +183,26 @@ def _filename(part: Message) -> str:
     return re.sub(r"[\x00-\x1f\x7f]", "", name).strip()[:255]
 
 
+@dataclass
+class MailHead:
+    message_id: str
+    from_address: str
+    subject: str
+
+
+def parse_head(raw: bytes) -> MailHead:
+    """Only what the gateway needs before it says yes: Message-ID, sender, subject."""
+    if not raw or not raw.strip():
+        raise UnreadableMessage("empty message")
+    msg = BytesParser(policy=policy.default).parsebytes(raw, headersonly=True)
+    if not msg.keys():
+        raise UnreadableMessage("no headers")
+    senders = _addresses(msg, "From") or _addresses(msg, "Sender") or _addresses(msg, "Return-Path")
+    if not senders:
+        raise UnreadableMessage(f"no sender address in From: {_header(msg, 'From')[:200]!r}")
+    return MailHead(normalise_message_id(_header(msg, "Message-ID")), senders[0][1], _header(msg, "Subject")[:500])
+
+
 def parse(raw: bytes) -> ParsedMail:
     """Read a raw RFC 5322 message. Raises UnreadableMessage when there is nothing to take in."""
     if not raw or not raw.strip():

@@ -57,6 +57,7 @@ class InboundMessage(models.Model):
     """Every message handed to Casework, once per Message-ID, with its outcome."""
 
     class Outcome(models.TextChoices):
+        RECEIVED = "received"  # stored by the gateway, not yet sorted (a task does it next)
         NEW_CASE = "new_case"
         POSTED = "posted"  # added to an existing case (or its follow-up)
         HELD = "held"  # a known thread, but the sender is not a participant: an agent decides

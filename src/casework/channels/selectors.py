@@ -5,6 +5,7 @@ visibility); mailbox and quarantine screens are for leads and admins."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 
 from django.db.models import QuerySet
@@ -163,15 +164,22 @@ def participants(case_id: int) -> frozenset[str]:
     return frozenset(found - set(own_addresses()))
 
 
-def recent_from_sender(sender: str, normalised_subject: str, seconds: int) -> int:
-    since = clock.now().timestamp() - seconds
-    from datetime import UTC, datetime
+def recent_from_sender(sender: str, normalised_subject: str, seconds: int, exclude_id: int | None = None) -> int:
+    since = clock.now() - timedelta(seconds=seconds)
+    recent = InboundMessage.objects.filter(
+        from_address=sender, normalised_subject=normalised_subject, received_at__gte=since
+    )
+    return (recent.exclude(pk=exclude_id) if exclude_id else recent).count()
 
-    return InboundMessage.objects.filter(
-        from_address=sender,
-        normalised_subject=normalised_subject,
-        received_at__gte=datetime.fromtimestamp(since, tz=UTC),
-    ).count()
+
+def received_to_sort(older_than_seconds: int = 60, limit: int = 500) -> list[int]:
+    """Stored messages not yet sorted (a lost task): the sweep sorts them."""
+    cutoff = clock.now() - timedelta(seconds=older_than_seconds)
+    return list(
+        InboundMessage.objects.filter(outcome=InboundMessage.Outcome.RECEIVED, received_at__lte=cutoff)
+        .order_by("received_at", "id")
+        .values_list("id", flat=True)[:limit]
+    )
 
 
 def active_burst_block(sender: str) -> BurstBlock | None:

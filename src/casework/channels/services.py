@@ -193,6 +193,98 @@ def take_in(
         return _quarantine(raw_name, len(raw), source, recipients, mailbox, f"{type(exc).__name__}: {exc}")
 
 
+def receive(
+    raw: bytes,
+    *,
+    source: str = "smtp",
+    recipients: Sequence[str] = (),
+    mailbox: Mailbox | None = None,
+) -> IntakeResult:
+    """Store a message and say yes; sort it a moment later (`process_received`, in a task).
+
+    The gateway's fast path: the original and a `received` row (deduped by
+    Message-ID) are in the database before the 250, so nothing is lost, and the
+    sender does not wait for threading, contacts and the case."""
+    raw_name = store_raw(raw)
+    try:
+        head = mime.parse_head(raw)
+    except mime.UnreadableMessage as exc:
+        return _quarantine(raw_name, len(raw), source, recipients, mailbox, str(exc))
+    message_id = head.message_id or f"no-id.{hashlib.sha256(raw).hexdigest()[:32]}@casework.invalid"
+    key = domain.message_key(message_id)
+    try:
+        with transaction.atomic():
+            existing = InboundMessage.objects.filter(message_key=key).select_related("case").first()
+            if existing is not None:
+                return _duplicate(existing)
+            record = InboundMessage.objects.create(
+                message_key=key,
+                message_id=message_id,
+                mailbox=mailbox or sel.active_mailbox_for(recipients),
+                source=source,
+                from_address=head.from_address[:320],
+                subject=head.subject,
+                normalised_subject=domain.normalise_subject(head.subject),
+                outcome=InboundMessage.Outcome.RECEIVED,
+                raw_name=raw_name,
+                size=len(raw),
+                received_at=clock.now(),
+            )
+            transaction.on_commit(lambda: _nudge_processing(record.pk))
+    except IntegrityError:
+        existing = InboundMessage.objects.filter(message_key=key).first()
+        if existing is not None:
+            return _duplicate(existing)
+        raise
+    return IntakeResult(InboundMessage.Outcome.RECEIVED, record.pk, None, "stored; sorting next")
+
+
+# Set by tasks.py: how to ask a worker to sort a received message (after commit).
+enqueue_processing: Any = None
+
+
+def _nudge_processing(inbound_id: int) -> None:
+    if enqueue_processing is not None:
+        try:
+            enqueue_processing(inbound_id)
+        except Exception:  # the sweep sorts it: the row is the truth
+            log.exception("could not enqueue sorting of inbound message %s", inbound_id)
+
+
+def process_received(inbound_id: int) -> IntakeResult:
+    """Sort one stored message: the same rules as `take_in`. Idempotent: a message
+    already sorted is left alone, so two workers may race on it safely."""
+    try:
+        with transaction.atomic():
+            record = (
+                InboundMessage.objects.select_for_update()
+                .filter(pk=inbound_id, outcome=InboundMessage.Outcome.RECEIVED)
+                .first()
+            )
+            if record is None:
+                found = InboundMessage.objects.filter(pk=inbound_id).first()
+                return IntakeResult(found.outcome if found else "missing", inbound_id, None, "already sorted")
+            raw = read_raw(record.raw_name)
+            try:
+                parsed = mime.parse(raw)
+            except mime.UnreadableMessage as exc:
+                InboundMessage.objects.filter(pk=record.pk).update(
+                    outcome=InboundMessage.Outcome.QUARANTINED, match_reason=str(exc)[:200]
+                )
+                return _quarantine(record.raw_name, record.size, record.source, [], record.mailbox, str(exc))
+            parsed.message_id = record.message_id
+            return _take_in(parsed, record.raw_name, record.size, record.source, [], record.mailbox, record)
+    except Exception as exc:
+        log.exception("sorting inbound message %s failed", inbound_id)
+        record = InboundMessage.objects.get(pk=inbound_id)
+        InboundMessage.objects.filter(pk=inbound_id).update(
+            outcome=InboundMessage.Outcome.QUARANTINED, match_reason=f"{type(exc).__name__}: {exc}"[:200]
+        )
+        return _quarantine(
+            record.raw_name, record.size, record.source, [], record.mailbox, f"{type(exc).__name__}: {exc}"
+        )
+
+
 def _duplicate(existing: InboundMessage) -> IntakeResult:
     number = existing.case.number if existing.case_id and existing.case else None
     return IntakeResult("duplicate", existing.pk, number, "same Message-ID already taken in")
@@ -221,30 +313,29 @@ def _take_in(
     source: str,
     recipients: list[str],
     mailbox: Mailbox | None,
+    spooled: InboundMessage | None = None,
 ) -> IntakeResult:
     key = domain.message_key(parsed.message_id)
-    existing = InboundMessage.objects.filter(message_key=key).select_related("case").first()
-    if existing is not None:
-        return _duplicate(existing)
+    if spooled is None:
+        existing = InboundMessage.objects.filter(message_key=key).select_related("case").first()
+        if existing is not None:
+            return _duplicate(existing)
     own = sel.own_addresses()
     mailbox = mailbox or sel.active_mailbox_for([*recipients, *parsed.to, *parsed.cc])
     sender = parsed.from_address
     automatic = domain.is_automatic(parsed.headers, sender, own)
-    record = InboundMessage(
-        message_key=key,
-        message_id=parsed.message_id,
-        mailbox=mailbox,
-        source=source,
-        from_address=sender[:320],
-        from_name=parsed.from_name,
-        subject=parsed.subject,
-        normalised_subject=domain.normalise_subject(parsed.subject),
-        is_automatic=automatic,
-        thread_root=domain.thread_index_root(parsed.thread_index),
-        raw_name=raw_name,
-        size=size,
-        received_at=clock.now(),
-    )
+    record = spooled or InboundMessage(message_key=key, received_at=clock.now())
+    record.message_id = parsed.message_id
+    record.mailbox = mailbox
+    record.source = source
+    record.from_address = sender[:320]
+    record.from_name = parsed.from_name
+    record.subject = parsed.subject
+    record.normalised_subject = domain.normalise_subject(parsed.subject)
+    record.is_automatic = automatic
+    record.thread_root = domain.thread_index_root(parsed.thread_index)
+    record.raw_name = raw_name
+    record.size = size
     secret = settings.SECRET_KEY
     if domain.is_our_message_id(parsed.message_id, secret) or sender in own:
         return _finish(record, InboundMessage.Outcome.IGNORED, "our own mail came back: not taken in")
@@ -420,7 +511,7 @@ def _new_case(
 ) -> IntakeResult:
     sender = parsed.from_address
     window = domain.BURST_WINDOW_SECONDS
-    recent = sel.recent_from_sender(sender, record.normalised_subject, window) + 1
+    recent = sel.recent_from_sender(sender, record.normalised_subject, window, exclude_id=record.pk) + 1
     if sel.active_burst_block(sender) is not None or domain.is_burst(recent):
         _block(sender, record.normalised_subject, recent)
         return _finish(record, InboundMessage.Outcome.BURST, f"burst limit: {recent} messages in {window} s")

@@ -8,7 +8,7 @@ from datetime import datetime
 from crontask import cron
 from django.tasks import task
 
-from casework.channels import outbound
+from casework.channels import outbound, services
 from casework.channels import selectors as sel
 
 
@@ -46,3 +46,22 @@ def poll_imap_mailboxes() -> int:
     for mailbox in sel.imap_mailboxes():
         fetched += imap.poll_mailbox(mailbox).fetched
     return fetched
+
+
+@task()
+def sort_inbound(inbound_id: int) -> str:
+    return str(services.process_received(inbound_id).outcome)
+
+
+@cron("* * * * *")
+@task()
+def sort_stuck_inbound() -> int:
+    """Messages the gateway stored whose sorting task was lost."""
+    waiting = sel.received_to_sort()
+    for inbound_id in waiting:
+        services.process_received(inbound_id)
+    return len(waiting)
+
+
+def enqueue_processing(inbound_id: int) -> None:
+    sort_inbound.enqueue(inbound_id)
