@@ -24,18 +24,24 @@ from urllib.parse import urlparse
 
 
 def _parse() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--messages", type=int, default=1000, help="how many messages to send (default 1000)")
     parser.add_argument("--connections", type=int, default=4, help="concurrent SMTP clients (default 4)")
     parser.add_argument("--per-connection", type=int, default=50, help="messages per SMTP session")
     parser.add_argument(
-        "--replies", type=float, default=0.5, help="share of messages that reply to an earlier one (default 0.5)"
+        "--replies",
+        type=float,
+        default=0.5,
+        help="share of messages that reply to an earlier one (default 0.5)",
     )
     parser.add_argument("--database", default="", help="postgres://... (default: SQLite in a temp folder)")
     parser.add_argument(
         "--sort-before-250",
         action="store_true",
-        help="sort each message (thread, contact, case) before answering, instead of storing and sorting after",
+        help="sort each message (thread, contact, case) before answering, "
+        "instead of storing it and sorting after",
     )
     return parser.parse_args()
 
@@ -93,10 +99,12 @@ def main() -> None:
     admin = User.objects.create_user("bench@staff.example", "x", role="admin")
     team = Team.objects.create(name="Bench")
     # Acknowledgements are queued (a delivery row and a task row each), not sent: no worker runs.
-    services.create_mailbox(admin, address="support@bench.example", team=team, smtp_host="127.0.0.1", smtp_port=9)
-    from django.conf import settings
-
+    services.create_mailbox(
+        admin, address="support@bench.example", team=team, smtp_host="127.0.0.1", smtp_port=9
+    )
     import socket
+
+    from django.conf import settings
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -151,17 +159,22 @@ def main() -> None:
         sort_seconds = time.perf_counter() - sort_started
     stored = InboundMessage.objects.count()
     outcomes = {
-        o: InboundMessage.objects.filter(outcome=o).count() for o in ("received", "new_case", "posted", "burst")
+        o: InboundMessage.objects.filter(outcome=o).count()
+        for o in ("received", "new_case", "posted", "burst")
     }
     engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     print(
         f"{engine}: {args.messages} messages over {args.connections} connections in {elapsed:.2f} s = "
         f"{args.messages / elapsed:.1f} messages/s; stored {stored} {outcomes}; errors {len(errors)}; "
         f"CPU {cpu:.1f} s = {1000 * cpu / args.messages:.1f} ms per message "
-        f"(ceiling on one free core: {args.messages / cpu:.0f} messages/s); load average {os.getloadavg()[0]:.1f}"
+        f"(ceiling on one free core: {args.messages / cpu:.0f} messages/s); "
+        f"load average {os.getloadavg()[0]:.1f}"
     )
     if sort_seconds:
-        print(f"then sorting them in one worker: {sort_seconds:.2f} s = {args.messages / sort_seconds:.1f} messages/s")
+        print(
+            f"then sorting them in one worker: {sort_seconds:.2f} s = "
+            f"{args.messages / sort_seconds:.1f} messages/s"
+        )
     if errors:
         print("first error:", errors[0])
 

@@ -83,4 +83,6 @@ def _move(actor: Actor, message: Message, source: Case, target: Case, reason: st
     record_event(target, "message_moved_in", actor, data={**data, "from": source.number}, message=message)
     # The original "customer_message" entry stays on the source (append-only); the move explains it.
     search.append_to_document(SEARCH_KIND, target.pk, message.text)
-    events.publish(MessageMoved(message_id=message.pk, from_case_id=source.pk, to_case_id=target.pk, actor=actor))
+    events.publish(
+        MessageMoved(message_id=message.pk, from_case_id=source.pk, to_case_id=target.pk, actor=actor)
+    )

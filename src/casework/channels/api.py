@@ -206,14 +206,18 @@ def list_quarantine(request: HttpRequest, state: str = "waiting") -> list[Any]:
     return list(sel.quarantine(user, state=None if state == "all" else state)[:200])
 
 
-@router.post("/mail/quarantine/{item_id}/retry", response=IntakeOut, summary="Take a quarantined message in again")
+@router.post(
+    "/mail/quarantine/{item_id}/retry", response=IntakeOut, summary="Take a quarantined message in again"
+)
 def retry_quarantined(request: HttpRequest, item_id: int) -> dict[str, Any]:
     user = require_staff(request)
     require_write(request)
     return _intake_dict(services.retry_quarantined(user, sel.get_quarantined(user, item_id)))
 
 
-@router.post("/mail/quarantine/{item_id}/discard", response={204: None}, summary="Discard a quarantined message")
+@router.post(
+    "/mail/quarantine/{item_id}/discard", response={204: None}, summary="Discard a quarantined message"
+)
 def discard_quarantined(request: HttpRequest, item_id: int) -> Status[None]:
     user = require_staff(request)
     require_write(request)
@@ -261,7 +265,9 @@ def discard_held(request: HttpRequest, inbound_id: int) -> Status[None]:
     return Status(204, None)
 
 
-@router.post("/mail/messages/{message_id}/move", response=dict, summary="Move a mis-threaded message to another case")
+@router.post(
+    "/mail/messages/{message_id}/move", response=dict, summary="Move a mis-threaded message to another case"
+)
 def move_message(request: HttpRequest, message_id: int, payload: MoveIn) -> dict[str, Any]:
     user = require_staff(request)
     require_write(request)
@@ -276,5 +282,7 @@ def move_message(request: HttpRequest, message_id: int, payload: MoveIn) -> dict
 def split_message(request: HttpRequest, message_id: int, payload: SplitIn) -> Status[dict[str, Any]]:
     user = require_staff(request)
     require_write(request)
-    case = message_moves.split_message(Actor.agent(user), message_id, title=payload.title, reason=payload.reason)
+    case = message_moves.split_message(
+        Actor.agent(user), message_id, title=payload.title, reason=payload.reason
+    )
     return Status(201, {"message": message_id, "case": case.number})

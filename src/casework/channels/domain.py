@@ -171,7 +171,9 @@ def choose_case(facts: ThreadFacts) -> ThreadDecision:
         reason = f"{header} matched {'our message' if known.ours else 'a received message'} <{mid}>"
         return _decide(known.case_id, reason, sender, facts)
     if facts.thread_index_case_id is not None:
-        return _decide(facts.thread_index_case_id, "thread-index matched an Outlook conversation", sender, facts)
+        return _decide(
+            facts.thread_index_case_id, "thread-index matched an Outlook conversation", sender, facts
+        )
     if facts.token_case_id is not None:
         return _decide(facts.token_case_id, "subject token", sender, facts)
     if facts.forged_ids:

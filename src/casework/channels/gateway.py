@@ -49,7 +49,7 @@ class IntakeHandler:
             return await asyncio.to_thread(fn, *args)
         return fn(*args)
 
-    async def handle_RCPT(  # noqa: N802 (aiosmtpd's hook name)
+    async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
     ) -> str:
         address = address.strip().lower()
@@ -63,7 +63,7 @@ class IntakeHandler:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         data = envelope.original_content or envelope.content or b""
         if isinstance(data, str):
             data = data.encode("utf-8", "surrogateescape")

@@ -200,7 +200,9 @@ def parse_head(raw: bytes) -> MailHead:
     senders = _addresses(msg, "From") or _addresses(msg, "Sender") or _addresses(msg, "Return-Path")
     if not senders:
         raise UnreadableMessage(f"no sender address in From: {_header(msg, 'From')[:200]!r}")
-    return MailHead(normalise_message_id(_header(msg, "Message-ID")), senders[0][1], _header(msg, "Subject")[:500])
+    return MailHead(
+        normalise_message_id(_header(msg, "Message-ID")), senders[0][1], _header(msg, "Subject")[:500]
+    )
 
 
 def parse(raw: bytes) -> ParsedMail:
@@ -264,7 +266,7 @@ def _walk(msg: Message, parsed: ParsedMail) -> None:
         disposition = (part.get_content_disposition() or "").lower()
         if ctype == "message/rfc822" or ctype == "text/rfc822-headers":
             inner = part.get_payload()
-            inner_msg = inner[0] if isinstance(inner, list) and inner else None
+            inner_msg: Any = inner[0] if isinstance(inner, list) and inner else None
             data = inner_msg.as_bytes() if inner_msg is not None else _as_bytes(part)
             if parsed.content_type != "multipart/report":
                 parsed.attachments.append(
@@ -318,7 +320,8 @@ def _delivery_report(msg: Message) -> DeliveryReport:
         ctype = part.get_content_type()
         if ctype == "message/delivery-status":
             fields: dict[str, str] = {}
-            for block in part.get_payload() if isinstance(part.get_payload(), list) else []:
+            blocks: Any = part.get_payload()
+            for block in blocks if isinstance(blocks, list) else []:
                 for key, value in block.items():
                     fields.setdefault(key.lower(), str(value))
             if not fields:
@@ -332,7 +335,7 @@ def _delivery_report(msg: Message) -> DeliveryReport:
             report.action = fields.get("action", "")
             report.diagnostic = fields.get("diagnostic-code", "")
         elif ctype in ("message/rfc822", "text/rfc822-headers"):
-            inner = part.get_payload()
+            inner: Any = part.get_payload()
             if isinstance(inner, list) and inner:
                 report.original_message_id = normalise_message_id(_header(inner[0], "Message-ID"))
             else:

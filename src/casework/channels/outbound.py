@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import smtplib
-import socket
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from email.message import EmailMessage
@@ -55,7 +54,14 @@ def _clean_recipients(addresses: Sequence[str], own: set[str] | None = None) -> 
     out = []
     for a in addresses:
         a = (a or "").strip().lower()
-        if a and "@" in a and a not in own and not domain.is_robot_address(a) and "\n" not in a and a not in out:
+        if (
+            a
+            and "@" in a
+            and a not in own
+            and not domain.is_robot_address(a)
+            and "\n" not in a
+            and a not in out
+        ):
             out.append(a)
     return out
 
@@ -190,14 +196,18 @@ def _smtp_send(mailbox: Mailbox | None, msg: EmailMessage, sender: str, recipien
             refused = smtp.send_message(msg, from_addr=sender, to_addrs=recipients)
     except smtplib.SMTPRecipientsRefused as exc:
         code, text = next(iter(exc.recipients.values()))
-        raise SendFailure(f"{code} {text.decode(errors='replace')}", code) from exc
+        raise SendFailure(f"{code} {_decoded(text)}", code) from exc
     except smtplib.SMTPResponseException as exc:
-        raise SendFailure(f"{exc.smtp_code} {exc.smtp_error.decode(errors='replace')}", exc.smtp_code) from exc
-    except (smtplib.SMTPException, OSError, socket.timeout) as exc:
+        raise SendFailure(f"{exc.smtp_code} {_decoded(exc.smtp_error)}", exc.smtp_code) from exc
+    except (TimeoutError, smtplib.SMTPException, OSError) as exc:
         raise SendFailure(f"{type(exc).__name__}: {exc}") from exc
     if refused:
         code, text = next(iter(refused.values()))
-        raise SendFailure(f"{code} {text.decode(errors='replace')}", code)
+        raise SendFailure(f"{code} {_decoded(text)}", code)
+
+
+def _decoded(text: bytes | str) -> str:
+    return text.decode(errors="replace") if isinstance(text, bytes) else text
 
 
 def _file_send(msg: EmailMessage) -> None:
@@ -325,7 +335,11 @@ def on_message_posted(event: Any) -> None:
     rendered = notifications.render(
         "agent_reply",
         case,
-        {"reply_text": message.text, "agent_name": message.author_label, "signature": getattr(mailbox, "signature", "")},
+        {
+            "reply_text": message.text,
+            "agent_name": message.author_label,
+            "signature": getattr(mailbox, "signature", ""),
+        },
     )
     queue_delivery(
         kind="reply",

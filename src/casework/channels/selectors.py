@@ -120,9 +120,9 @@ def known_message_ids(ids: Iterable[str]) -> list[KnownId]:
         return []
     known = [
         KnownId(message_id=mid, case_id=case_id, ours=True)
-        for mid, case_id in OutboundDelivery.objects.filter(message_id__in=ids, case__isnull=False).values_list(
-            "message_id", "case_id"
-        )
+        for mid, case_id in OutboundDelivery.objects.filter(
+            message_id__in=ids, case__isnull=False
+        ).values_list("message_id", "case_id")
     ]
     known += [
         KnownId(message_id=mid, case_id=case_id, ours=False)
@@ -164,7 +164,9 @@ def participants(case_id: int) -> frozenset[str]:
     return frozenset(found - set(own_addresses()))
 
 
-def recent_from_sender(sender: str, normalised_subject: str, seconds: int, exclude_id: int | None = None) -> int:
+def recent_from_sender(
+    sender: str, normalised_subject: str, seconds: int, exclude_id: int | None = None
+) -> int:
     since = clock.now() - timedelta(seconds=seconds)
     recent = InboundMessage.objects.filter(
         from_address=sender, normalised_subject=normalised_subject, received_at__gte=since
@@ -228,7 +230,9 @@ def case_panel(user: Any, number: str) -> dict[str, Any]:
         "mailbox": mailbox_of_case(case.pk),
         "held": list(inbound.filter(outcome=InboundMessage.Outcome.HELD)),
         "not_posted": list(
-            inbound.filter(outcome__in=[InboundMessage.Outcome.IGNORED, InboundMessage.Outcome.DISCARDED])[:20]
+            inbound.filter(outcome__in=[InboundMessage.Outcome.IGNORED, InboundMessage.Outcome.DISCARDED])[
+                :20
+            ]
         ),
         "deliveries": list(OutboundDelivery.objects.filter(case=case).order_by("-created_at", "-id")[:50]),
         "matches": {

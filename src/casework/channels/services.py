@@ -365,7 +365,9 @@ def _take_in(
     if decision.case_id is not None:
         record.case_id = decision.case_id
         if auto_reply:
-            return _finish(record, InboundMessage.Outcome.IGNORED, f"{decision.reason}; automatic reply not posted")
+            return _finish(
+                record, InboundMessage.Outcome.IGNORED, f"{decision.reason}; automatic reply not posted"
+            )
         if decision.hold:
             case = sel.case_for_mail(decision.case_id)
             result = _finish(record, InboundMessage.Outcome.HELD, decision.reason, case.number)
@@ -373,7 +375,12 @@ def _take_in(
                 case,
                 "email_held",
                 MAIL_ACTOR,
-                data={"from": sender, "subject": parsed.subject, "reason": decision.reason, "inbound": record.pk},
+                data={
+                    "from": sender,
+                    "subject": parsed.subject,
+                    "reason": decision.reason,
+                    "inbound": record.pk,
+                },
             )
             return result
         return _post(record, parsed, decision.case_id, decision.reason, mailbox)
@@ -490,9 +497,7 @@ def _post(
     contact = _contact_for(parsed.from_address, parsed.from_name)
     attachments, refused = _attachments(parsed)
     fields = _message_fields(parsed, reason, refused)
-    landed, message = case_services.receive_customer_message(
-        contact, case, attachments=attachments, **fields
-    )
+    landed, message = case_services.receive_customer_message(contact, case, attachments=attachments, **fields)
     if landed.pk != case.pk:  # a reply to a closed case opened a follow-up
         reason = f"{reason}; {case.number} is {case.status}: follow-up {landed.number}"
         _link_mailbox(landed.pk, sel.mailbox_of_case(case.pk) or mailbox)
@@ -541,7 +546,9 @@ def _block(sender: str, subject: str, count: int) -> None:
     block = sel.active_burst_block(sender)
     until = now + timedelta(seconds=domain.BURST_BLOCK_SECONDS)
     if block is None:
-        BurstBlock.objects.create(sender=sender, normalised_subject=subject, count=count, started_at=now, until=until)
+        BurstBlock.objects.create(
+            sender=sender, normalised_subject=subject, count=count, started_at=now, until=until
+        )
     else:
         BurstBlock.objects.filter(pk=block.pk).update(count=block.count + 1, until=until)
 
@@ -554,10 +561,13 @@ def retry_quarantined(by: Any, item: QuarantinedMessage) -> IntakeResult:
     sel.require_config_manager(by)
     if item.state != QuarantinedMessage.State.WAITING:
         raise Conflict(f"quarantined message {item.pk} is {item.state}", field="state")
-    result = take_in(read_raw(item.raw_name), source=item.source, recipients=item.recipients, mailbox=item.mailbox)
+    result = take_in(
+        read_raw(item.raw_name), source=item.source, recipients=item.recipients, mailbox=item.mailbox
+    )
     if result.outcome == InboundMessage.Outcome.QUARANTINED:
         # The retry made a new quarantine row; keep one row per message.
-        QuarantinedMessage.objects.filter(pk=result.quarantine_id).delete()
+        if result.quarantine_id is not None:
+            QuarantinedMessage.objects.filter(pk=result.quarantine_id).delete()
         QuarantinedMessage.objects.filter(pk=item.pk).update(
             attempts=item.attempts + 1, error=result.reason[:2000], updated_at=clock.now()
         )
@@ -612,7 +622,9 @@ def discard_held(by: Any, inbound: InboundMessage) -> None:
         current = InboundMessage.objects.select_for_update().get(pk=inbound.pk)
         if current.outcome != InboundMessage.Outcome.HELD:
             raise Conflict(f"this message is {current.outcome}, not held", field="outcome")
-        InboundMessage.objects.filter(pk=current.pk).update(outcome=InboundMessage.Outcome.DISCARDED, decided_by=by)
+        InboundMessage.objects.filter(pk=current.pk).update(
+            outcome=InboundMessage.Outcome.DISCARDED, decided_by=by
+        )
         record_event(
             current.case_id,  # type: ignore[arg-type]
             "email_discarded",

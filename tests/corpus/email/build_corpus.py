@@ -1,3 +1,4 @@
+# ruff: noqa: E501, W291  (mail as clients write it: long lines, and the "-- " signature separator)
 """Writes the committed email corpus (the .eml files beside this script), shaped
 after what real clients and servers send. Run it only to change the corpus:
 `python tests/corpus/email/build_corpus.py`. The 20 MB message is not here:
@@ -173,7 +174,9 @@ Content-Id: <F1A2B3C4-SCREEN@icloud.com>
 --Apple-Mail=_5B3F-1--
 """,
     )
-    latin1 = quopri.encodestring("Guten Tag,\n\ndie Lieferung ist beschädigt. Grüße aus Köln,\nJürgen Müller\n".encode("iso-8859-1")).decode()
+    latin1 = quopri.encodestring(
+        "Guten Tag,\n\ndie Lieferung ist beschädigt. Grüße aus Köln,\nJürgen Müller\n".encode("iso-8859-1")
+    ).decode()
     write(
         "06_iso_8859_1_quoted_printable.eml",
         f"""From: =?ISO-8859-1?Q?J=FCrgen_M=FCller?= <juergen@example.de>

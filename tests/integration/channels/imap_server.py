@@ -128,7 +128,9 @@ class _Handler(socketserver.StreamRequestHandler):
                     for seq, mail in enumerate(state.folders[selected], 1):
                         if mail.uid in _uid_set(spec):
                             mail.flags |= flags
-                            self.send(f"* {seq} FETCH (UID {mail.uid} FLAGS ({' '.join(sorted(mail.flags))}))")
+                            self.send(
+                                f"* {seq} FETCH (UID {mail.uid} FLAGS ({' '.join(sorted(mail.flags))}))"
+                            )
                 self.send(f"{tag} OK STORE completed")
             elif command == "UID MOVE":
                 spec, _, target = args.partition(" ")

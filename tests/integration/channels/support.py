@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import socket
 import threading
+from datetime import UTC, datetime
+from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
-from email import policy
 from email.utils import format_datetime, make_msgid
-from datetime import UTC, datetime
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -69,7 +69,7 @@ class Sink:
         self.port = free_port()
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.refuse_with:
             return self.refuse_with
         self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))

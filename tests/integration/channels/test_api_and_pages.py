@@ -17,7 +17,9 @@ from tests.integration.channels.support import compose
 pytestmark = pytest.mark.django_db
 
 
-def _raw_post(api: ApiClient, raw: bytes, content_type: str = "message/rfc822", path: str = "/mail/inbound") -> Any:
+def _raw_post(
+    api: ApiClient, raw: bytes, content_type: str = "message/rfc822", path: str = "/mail/inbound"
+) -> Any:
     response = api.client.post(f"/api/v1{path}", raw, content_type=content_type)
     return response.status_code, response.json()
 
@@ -118,12 +120,18 @@ def test_panel_of_another_teams_case_is_not_found(partner_agent: Any, mailbox: A
     assert client.get(f"/mail/case/{number}/panel").status_code == 404
 
 
-def test_agent_moves_a_mis_threaded_message_and_the_next_reply_follows_it(api: ApiClient, mailbox: Any) -> None:
+def test_agent_moves_a_mis_threaded_message_and_the_next_reply_follows_it(
+    api: ApiClient, mailbox: Any
+) -> None:
     first = services.take_in(compose(subject="Printer"))
     other = services.take_in(compose(subject="Invoice", message_id="<inv@customer.example>"))
-    wrong = services.take_in(compose(subject=f"Re: [{first.case_number}] invoice again", message_id="<m@c.example>"))
+    wrong = services.take_in(
+        compose(subject=f"Re: [{first.case_number}] invoice again", message_id="<m@c.example>")
+    )
     message = Message.objects.get(external_id="m@c.example")
-    status, body, _ = api.post(f"/mail/messages/{message.pk}/move", {"case": other.case_number, "reason": "about the invoice"})
+    status, body, _ = api.post(
+        f"/mail/messages/{message.pk}/move", {"case": other.case_number, "reason": "about the invoice"}
+    )
     assert status == 200 and body["case"] == other.case_number
     assert Message.objects.get(pk=message.pk).case.number == other.case_number
     moved_out = TimelineEvent.objects.get(case__number=first.case_number, kind="message_moved_out")

@@ -31,7 +31,10 @@ def _check(name: str, want: dict[str, Any], result: Any, cases_by_file: dict[str
         if not ok:
             problems.append(f"{name}: {what}")
 
-    expect(result.outcome == want["outcome"], f"outcome {result.outcome!r} ({result.reason}), want {want['outcome']}")
+    expect(
+        result.outcome == want["outcome"],
+        f"outcome {result.outcome!r} ({result.reason}), want {want['outcome']}",
+    )
     if "error_contains" in want:
         item = QuarantinedMessage.objects.get(pk=result.quarantine_id)
         expect(want["error_contains"] in item.error, f"quarantine error {item.error!r}")
@@ -47,7 +50,9 @@ def _check(name: str, want: dict[str, Any], result: Any, cases_by_file: dict[str
     if "title" in want:
         expect(case.title == want["title"], f"title {case.title!r}")
     if "contact_name" in want:
-        expect(message.author_contact.name == want["contact_name"], f"contact {message.author_contact.name!r}")
+        expect(
+            message.author_contact.name == want["contact_name"], f"contact {message.author_contact.name!r}"
+        )
     if "text" in want:
         expect(message.text == want["text"], f"text {message.text!r}")
     for fragment in _as_list(want.get("text_contains", [])):
@@ -110,7 +115,9 @@ def test_a_20_mb_message_is_taken_in_whole(mailbox: Any, settings: Any) -> None:
 
 def test_attachment_over_the_limit_is_refused_but_the_message_is_kept(mailbox: Any, settings: Any) -> None:
     settings.CASEWORK_MAX_ATTACHMENT_BYTES = 1000
-    raw = compose(attachments=[("big.bin", b"x" * 5000, "application/octet-stream"), ("ok.txt", b"ok", "text/plain")])
+    raw = compose(
+        attachments=[("big.bin", b"x" * 5000, "application/octet-stream"), ("ok.txt", b"ok", "text/plain")]
+    )
     result = services.take_in(raw)
     message = Message.objects.get(case__number=result.case_number)
     assert [a.filename for a in message.attachments.all()] == ["ok.txt"]

@@ -19,7 +19,9 @@ from tests.integration.channels.support import compose
 pytestmark = pytest.mark.django_db
 
 
-def test_stored_message_is_sorted_by_the_worker(mailbox: Any, django_capture_on_commit_callbacks: Any) -> None:
+def test_stored_message_is_sorted_by_the_worker(
+    mailbox: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         result = services.receive(compose(subject="Spooled"), recipients=["support@casework.example"])
     assert result.outcome == "received" and Case.objects.count() == 0

@@ -54,7 +54,9 @@ def test_reply_to_our_message_threads_by_in_reply_to_and_says_why(mailbox: Any) 
     ours = OutboundDelivery.objects.create(
         case=case,
         kind="reply",
-        message_id=domain.normalise_message_id(domain.make_message_id("casework.example", settings.SECRET_KEY)),
+        message_id=domain.normalise_message_id(
+            domain.make_message_id("casework.example", settings.SECRET_KEY)
+        ),
         from_address=mailbox.address,
         to=["casey@customer.example"],
         subject="Re",
@@ -71,7 +73,12 @@ def test_forged_message_id_of_ours_does_not_thread(mailbox: Any) -> None:
     case = Case.objects.get(number=services.take_in(compose()).case_number)
     real = domain.normalise_message_id(domain.make_message_id("casework.example", settings.SECRET_KEY))
     OutboundDelivery.objects.create(
-        case=case, kind="reply", message_id=real, from_address=mailbox.address, to=["x@y.example"], subject="s"
+        case=case,
+        kind="reply",
+        message_id=real,
+        from_address=mailbox.address,
+        to=["x@y.example"],
+        subject="s",
     )
     nonce = real.split(".")[1]
     forged = f"cw.{nonce}.0000000000000000@casework.example"
@@ -95,7 +102,9 @@ def test_subject_token_from_a_participant_posts_to_the_case(mailbox: Any) -> Non
 def test_stranger_with_the_case_token_in_the_subject_is_held_not_posted(mailbox: Any, agent: Any) -> None:
     number = services.take_in(compose()).case_number
     before = Message.objects.filter(case__number=number).count()
-    result = services.take_in(compose(sender="mallory@evil.example", subject=f"Re: [{number}] send me the data"))
+    result = services.take_in(
+        compose(sender="mallory@evil.example", subject=f"Re: [{number}] send me the data")
+    )
     assert result.outcome == "held" and result.case_number == number
     assert Message.objects.filter(case__number=number).count() == before
     assert TimelineEvent.objects.filter(case__number=number, kind="email_held").exists()
@@ -108,7 +117,9 @@ def test_stranger_with_the_case_token_in_the_subject_is_held_not_posted(mailbox:
 
 def test_unknown_address_replying_on_a_known_thread_is_held(mailbox: Any, agent: Any) -> None:
     first = services.take_in(compose(message_id="<root2@customer.example>"))
-    result = services.take_in(compose(sender="colleague@other.example", in_reply_to="<root2@customer.example>"))
+    result = services.take_in(
+        compose(sender="colleague@other.example", in_reply_to="<root2@customer.example>")
+    )
     assert result.outcome == "held" and result.case_number == first.case_number
     services.discard_held(agent, InboundMessage.objects.get(pk=result.inbound_id))
     assert InboundMessage.objects.get(pk=result.inbound_id).outcome == "discarded"

@@ -108,7 +108,9 @@ def test_subjects_compare_without_prefixes_or_token() -> None:
         ({}, "casey@customer.example", False),
     ],
 )
-def test_automatic_mail_never_gets_an_auto_reply(headers: dict[str, str], sender: str, automatic: bool) -> None:
+def test_automatic_mail_never_gets_an_auto_reply(
+    headers: dict[str, str], sender: str, automatic: bool
+) -> None:
     assert domain.is_automatic(headers, sender, ["support@casework.example"]) is automatic
 
 

@@ -7,172 +7,356 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('cases', '0002_initial'),
-        ('iam', '0001_initial'),
+        ("cases", "0002_initial"),
+        ("iam", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='NotificationTemplate',
+            name="NotificationTemplate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=40, unique=True)),
-                ('subject', models.CharField(max_length=300)),
-                ('body_text', models.TextField()),
-                ('body_html', models.TextField(blank=True, default='')),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(max_length=40, unique=True)),
+                ("subject", models.CharField(max_length=300)),
+                ("body_text", models.TextField()),
+                ("body_html", models.TextField(blank=True, default="")),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'ordering': ['kind'],
+                "ordering": ["kind"],
             },
         ),
         migrations.CreateModel(
-            name='BurstBlock',
+            name="BurstBlock",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sender', models.CharField(max_length=320)),
-                ('normalised_subject', models.CharField(blank=True, default='', max_length=500)),
-                ('count', models.PositiveIntegerField(default=0)),
-                ('started_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('until', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sender", models.CharField(max_length=320)),
+                ("normalised_subject", models.CharField(blank=True, default="", max_length=500)),
+                ("count", models.PositiveIntegerField(default=0)),
+                ("started_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("until", models.DateTimeField()),
             ],
             options={
-                'ordering': ['-started_at'],
-                'indexes': [models.Index(fields=['sender', 'until'], name='burst_sender_until')],
+                "ordering": ["-started_at"],
+                "indexes": [models.Index(fields=["sender", "until"], name="burst_sender_until")],
             },
         ),
         migrations.CreateModel(
-            name='Mailbox',
+            name="Mailbox",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('address', models.EmailField(max_length=254, unique=True)),
-                ('display_name', models.CharField(blank=True, default='', max_length=200)),
-                ('inbound_method', models.CharField(choices=[('smtp', 'Smtp'), ('imap', 'Imap'), ('http', 'Http')], default='smtp', max_length=10)),
-                ('is_active', models.BooleanField(default=True)),
-                ('is_default', models.BooleanField(default=False)),
-                ('signature', models.TextField(blank=True, default='')),
-                ('smtp_host', models.CharField(blank=True, default='', max_length=200)),
-                ('smtp_port', models.PositiveIntegerField(default=25)),
-                ('smtp_user', models.CharField(blank=True, default='', max_length=200)),
-                ('smtp_password', models.CharField(blank=True, default='', max_length=200)),
-                ('smtp_tls', models.BooleanField(default=False)),
-                ('imap_host', models.CharField(blank=True, default='', max_length=200)),
-                ('imap_port', models.PositiveIntegerField(default=993)),
-                ('imap_user', models.CharField(blank=True, default='', max_length=200)),
-                ('imap_password', models.CharField(blank=True, default='', max_length=200)),
-                ('imap_ssl', models.BooleanField(default=True)),
-                ('imap_folder', models.CharField(default='INBOX', max_length=200)),
-                ('imap_processed_folder', models.CharField(blank=True, default='', max_length=200)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='iam.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("address", models.EmailField(max_length=254, unique=True)),
+                ("display_name", models.CharField(blank=True, default="", max_length=200)),
+                (
+                    "inbound_method",
+                    models.CharField(
+                        choices=[("smtp", "Smtp"), ("imap", "Imap"), ("http", "Http")],
+                        default="smtp",
+                        max_length=10,
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
+                ("is_default", models.BooleanField(default=False)),
+                ("signature", models.TextField(blank=True, default="")),
+                ("smtp_host", models.CharField(blank=True, default="", max_length=200)),
+                ("smtp_port", models.PositiveIntegerField(default=25)),
+                ("smtp_user", models.CharField(blank=True, default="", max_length=200)),
+                ("smtp_password", models.CharField(blank=True, default="", max_length=200)),
+                ("smtp_tls", models.BooleanField(default=False)),
+                ("imap_host", models.CharField(blank=True, default="", max_length=200)),
+                ("imap_port", models.PositiveIntegerField(default=993)),
+                ("imap_user", models.CharField(blank=True, default="", max_length=200)),
+                ("imap_password", models.CharField(blank=True, default="", max_length=200)),
+                ("imap_ssl", models.BooleanField(default=True)),
+                ("imap_folder", models.CharField(default="INBOX", max_length=200)),
+                ("imap_processed_folder", models.CharField(blank=True, default="", max_length=200)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="iam.team",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'mailboxes',
-                'ordering': ['address'],
+                "verbose_name_plural": "mailboxes",
+                "ordering": ["address"],
             },
         ),
         migrations.CreateModel(
-            name='CaseMailbox',
+            name="CaseMailbox",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('case', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='cases.case')),
-                ('mailbox', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='channels.mailbox')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "case",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="cases.case"
+                    ),
+                ),
+                (
+                    "mailbox",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cases",
+                        to="channels.mailbox",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='OutboundDelivery',
+            name="OutboundDelivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(default='reply', max_length=40)),
-                ('message_id', models.CharField(max_length=300, unique=True)),
-                ('in_reply_to', models.CharField(blank=True, default='', max_length=500)),
-                ('references', models.TextField(blank=True, default='')),
-                ('from_address', models.CharField(max_length=320)),
-                ('to', models.JSONField(default=list)),
-                ('cc', models.JSONField(blank=True, default=list)),
-                ('subject', models.CharField(max_length=500)),
-                ('text', models.TextField(blank=True, default='')),
-                ('html', models.TextField(blank=True, default='')),
-                ('state', models.CharField(choices=[('queued', 'Queued'), ('sent', 'Sent'), ('failed', 'Failed'), ('bounced', 'Bounced')], default='queued', max_length=10)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('next_attempt_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('last_error', models.TextField(blank=True, default='')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('case', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cases.case')),
-                ('case_message', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cases.message')),
-                ('mailbox', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='channels.mailbox')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(default="reply", max_length=40)),
+                ("message_id", models.CharField(max_length=300, unique=True)),
+                ("in_reply_to", models.CharField(blank=True, default="", max_length=500)),
+                ("references", models.TextField(blank=True, default="")),
+                ("from_address", models.CharField(max_length=320)),
+                ("to", models.JSONField(default=list)),
+                ("cc", models.JSONField(blank=True, default=list)),
+                ("subject", models.CharField(max_length=500)),
+                ("text", models.TextField(blank=True, default="")),
+                ("html", models.TextField(blank=True, default="")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("sent", "Sent"),
+                            ("failed", "Failed"),
+                            ("bounced", "Bounced"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                    ),
+                ),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("next_attempt_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("last_error", models.TextField(blank=True, default="")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "case_message",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="cases.message",
+                    ),
+                ),
+                (
+                    "mailbox",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="channels.mailbox",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Bounce',
+            name="Bounce",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('recipient', models.CharField(blank=True, default='', max_length=320)),
-                ('status', models.CharField(blank=True, default='', max_length=20)),
-                ('diagnostic', models.TextField(blank=True, default='')),
-                ('received_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('delivery', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='bounces', to='channels.outbounddelivery')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("recipient", models.CharField(blank=True, default="", max_length=320)),
+                ("status", models.CharField(blank=True, default="", max_length=20)),
+                ("diagnostic", models.TextField(blank=True, default="")),
+                ("received_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "delivery",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="bounces",
+                        to="channels.outbounddelivery",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='QuarantinedMessage',
+            name="QuarantinedMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('raw_name', models.CharField(max_length=300)),
-                ('size', models.PositiveBigIntegerField(default=0)),
-                ('source', models.CharField(default='smtp', max_length=10)),
-                ('recipients', models.JSONField(blank=True, default=list)),
-                ('error', models.TextField()),
-                ('state', models.CharField(choices=[('waiting', 'Waiting'), ('retried', 'Retried'), ('discarded', 'Discarded')], default='waiting', max_length=10)),
-                ('attempts', models.PositiveIntegerField(default=1)),
-                ('received_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('mailbox', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='channels.mailbox')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("raw_name", models.CharField(max_length=300)),
+                ("size", models.PositiveBigIntegerField(default=0)),
+                ("source", models.CharField(default="smtp", max_length=10)),
+                ("recipients", models.JSONField(blank=True, default=list)),
+                ("error", models.TextField()),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("waiting", "Waiting"), ("retried", "Retried"), ("discarded", "Discarded")],
+                        default="waiting",
+                        max_length=10,
+                    ),
+                ),
+                ("attempts", models.PositiveIntegerField(default=1)),
+                ("received_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "mailbox",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="channels.mailbox",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-received_at', '-id'],
+                "ordering": ["-received_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='InboundMessage',
+            name="InboundMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('message_key', models.CharField(max_length=64, unique=True)),
-                ('message_id', models.CharField(blank=True, default='', max_length=500)),
-                ('source', models.CharField(default='smtp', max_length=10)),
-                ('from_address', models.CharField(blank=True, default='', max_length=320)),
-                ('from_name', models.CharField(blank=True, default='', max_length=200)),
-                ('subject', models.CharField(blank=True, default='', max_length=500)),
-                ('normalised_subject', models.CharField(blank=True, default='', max_length=500)),
-                ('outcome', models.CharField(choices=[('new_case', 'New Case'), ('posted', 'Posted'), ('held', 'Held'), ('bounce', 'Bounce'), ('ignored', 'Ignored'), ('burst', 'Burst'), ('discarded', 'Discarded'), ('quarantined', 'Quarantined')], max_length=12)),
-                ('match_reason', models.CharField(blank=True, default='', max_length=200)),
-                ('is_automatic', models.BooleanField(default=False)),
-                ('thread_root', models.CharField(blank=True, db_index=True, default='', max_length=64)),
-                ('raw_name', models.CharField(blank=True, default='', max_length=300)),
-                ('size', models.PositiveBigIntegerField(default=0)),
-                ('received_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('case', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cases.case')),
-                ('case_message', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='cases.message')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('mailbox', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='channels.mailbox')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("message_key", models.CharField(max_length=64, unique=True)),
+                ("message_id", models.CharField(blank=True, default="", max_length=500)),
+                ("source", models.CharField(default="smtp", max_length=10)),
+                ("from_address", models.CharField(blank=True, default="", max_length=320)),
+                ("from_name", models.CharField(blank=True, default="", max_length=200)),
+                ("subject", models.CharField(blank=True, default="", max_length=500)),
+                ("normalised_subject", models.CharField(blank=True, default="", max_length=500)),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("new_case", "New Case"),
+                            ("posted", "Posted"),
+                            ("held", "Held"),
+                            ("bounce", "Bounce"),
+                            ("ignored", "Ignored"),
+                            ("burst", "Burst"),
+                            ("discarded", "Discarded"),
+                            ("quarantined", "Quarantined"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("match_reason", models.CharField(blank=True, default="", max_length=200)),
+                ("is_automatic", models.BooleanField(default=False)),
+                ("thread_root", models.CharField(blank=True, db_index=True, default="", max_length=64)),
+                ("raw_name", models.CharField(blank=True, default="", max_length=300)),
+                ("size", models.PositiveBigIntegerField(default=0)),
+                ("received_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "case_message",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="cases.message",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "mailbox",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="channels.mailbox",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-received_at', '-id'],
-                'indexes': [models.Index(fields=['from_address', 'received_at'], name='inbound_sender_time'), models.Index(fields=['case', 'outcome'], name='inbound_case_outcome'), models.Index(fields=['outcome', '-received_at'], name='inbound_outcome_time')],
+                "ordering": ["-received_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["from_address", "received_at"], name="inbound_sender_time"),
+                    models.Index(fields=["case", "outcome"], name="inbound_case_outcome"),
+                    models.Index(fields=["outcome", "-received_at"], name="inbound_outcome_time"),
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='outbounddelivery',
-            index=models.Index(fields=['state', 'next_attempt_at'], name='delivery_due'),
+            model_name="outbounddelivery",
+            index=models.Index(fields=["state", "next_attempt_at"], name="delivery_due"),
         ),
     ]

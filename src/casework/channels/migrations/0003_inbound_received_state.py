@@ -4,15 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('channels', '0002_default_notification_templates'),
+        ("channels", "0002_default_notification_templates"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='inboundmessage',
-            name='outcome',
-            field=models.CharField(choices=[('received', 'Received'), ('new_case', 'New Case'), ('posted', 'Posted'), ('held', 'Held'), ('bounce', 'Bounce'), ('ignored', 'Ignored'), ('burst', 'Burst'), ('discarded', 'Discarded'), ('quarantined', 'Quarantined')], max_length=12),
+            model_name="inboundmessage",
+            name="outcome",
+            field=models.CharField(
+                choices=[
+                    ("received", "Received"),
+                    ("new_case", "New Case"),
+                    ("posted", "Posted"),
+                    ("held", "Held"),
+                    ("bounce", "Bounce"),
+                    ("ignored", "Ignored"),
+                    ("burst", "Burst"),
+                    ("discarded", "Discarded"),
+                    ("quarantined", "Quarantined"),
+                ],
+                max_length=12,
+            ),
         ),
     ]
