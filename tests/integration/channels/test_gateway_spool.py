@@ -19,6 +19,7 @@ from tests.integration.channels.support import compose
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.django_db(transaction=True)  # the worker closes its connection after each task
 def test_stored_message_is_sorted_by_the_worker(
     mailbox: Any, django_capture_on_commit_callbacks: Any
 ) -> None:

@@ -154,6 +154,7 @@ def test_permanent_smtp_failure_is_shown_and_the_reply_is_kept(
     assert case.messages.filter(text="Kept anyway").exists()
 
 
+@pytest.mark.django_db(transaction=True)  # the worker closes its connection after each task
 def test_lost_queue_message_is_re_driven_by_the_worker(mailbox: Any, agent: Any, settings: Any) -> None:
     """The database backend and its worker, as in production: the row is the truth."""
     case = _email_case(mailbox)
