@@ -82,18 +82,21 @@ def reply_subject(title: str, number: str) -> str:
     return f"Re: {clean} {subject_token(number)}"[:400]
 
 
-def is_forward(subject: str) -> bool:
-    return bool(re.match(r"^\s*(fw|fwd|wg|tr)\s*:", subject or "", re.I))
-
-
 # --- automatic mail (RFC 3834) ----------------------------------------------
 
 _ROBOT_LOCALS = {"mailer-daemon", "postmaster", "noreply", "no-reply", "do-not-reply", "donotreply"}
 
 
 def is_robot_address(address: str) -> bool:
+    """Addresses that never get an automatic answer (mail servers, no-reply senders)."""
     local = (address or "").partition("@")[0].lower()
     return local in _ROBOT_LOCALS or local.startswith("mailer-daemon")
+
+
+def is_mail_system(address: str) -> bool:
+    """mailer-daemon and postmaster: what they send is about delivery, never a customer's request."""
+    local = (address or "").partition("@")[0].lower()
+    return local.startswith("mailer-daemon") or local == "postmaster"
 
 
 def is_automatic(headers: Mapping[str, str], sender: str, own_addresses: Iterable[str] = ()) -> bool:

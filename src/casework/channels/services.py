@@ -339,7 +339,7 @@ def _take_in(
     secret = settings.SECRET_KEY
     if domain.is_our_message_id(parsed.message_id, secret) or sender in own:
         return _finish(record, InboundMessage.Outcome.IGNORED, "our own mail came back: not taken in")
-    if parsed.report is not None or domain.is_robot_address(sender):
+    if parsed.report is not None or domain.is_mail_system(sender):
         return _bounce(record, parsed)
 
     ids = [*parsed.in_reply_to, *parsed.references]

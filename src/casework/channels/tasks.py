@@ -3,6 +3,7 @@ deliveries still queued (a lost queue message, a crashed worker, a retry due).""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from crontask import cron
@@ -44,7 +45,10 @@ def poll_imap_mailboxes() -> int:
 
     fetched = 0
     for mailbox in sel.imap_mailboxes():
-        fetched += imap.poll_mailbox(mailbox).fetched
+        try:
+            fetched += imap.poll_mailbox(mailbox).fetched
+        except Exception:  # one unreachable mailbox does not stop the others
+            logging.getLogger(__name__).exception("polling %s failed", mailbox.address)
     return fetched
 
 

@@ -177,3 +177,9 @@ def test_out_of_office_on_a_thread_is_recorded_but_not_posted(mailbox: Any) -> N
     )
     assert result.outcome == "ignored" and result.case_number == first.case_number
     assert Message.objects.filter(case__number=first.case_number).count() == 1
+
+
+def test_mail_from_a_no_reply_sender_opens_a_case_but_gets_no_acknowledgement(mailbox: Any) -> None:
+    result = services.take_in(compose(sender="no-reply@shop.example", subject="Web form: refund request"))
+    assert result.outcome == "new_case"
+    assert not OutboundDelivery.objects.filter(kind="case_received").exists()
