@@ -268,21 +268,22 @@ def process_received(inbound_id: int) -> IntakeResult:
             try:
                 parsed = mime.parse(raw)
             except mime.UnreadableMessage as exc:
-                InboundMessage.objects.filter(pk=record.pk).update(
-                    outcome=InboundMessage.Outcome.QUARANTINED, match_reason=str(exc)[:200]
-                )
-                return _quarantine(record.raw_name, record.size, record.source, [], record.mailbox, str(exc))
+                return _quarantine_received(record, str(exc))
             parsed.message_id = record.message_id
             return _take_in(parsed, record.raw_name, record.size, record.source, [], record.mailbox, record)
     except Exception as exc:
         log.exception("sorting inbound message %s failed", inbound_id)
-        record = InboundMessage.objects.get(pk=inbound_id)
-        InboundMessage.objects.filter(pk=inbound_id).update(
-            outcome=InboundMessage.Outcome.QUARANTINED, match_reason=f"{type(exc).__name__}: {exc}"[:200]
-        )
-        return _quarantine(
-            record.raw_name, record.size, record.source, [], record.mailbox, f"{type(exc).__name__}: {exc}"
-        )
+        with transaction.atomic():
+            record = InboundMessage.objects.get(pk=inbound_id)
+            return _quarantine_received(record, f"{type(exc).__name__}: {exc}")
+
+
+def _quarantine_received(record: InboundMessage, error: str) -> IntakeResult:
+    """A stored message that cannot be sorted moves to the quarantine (the original
+    stays in storage); its `received` row goes, so a retry is not taken for a duplicate."""
+    result = _quarantine(record.raw_name, record.size, record.source, [], record.mailbox, error)
+    InboundMessage.objects.filter(pk=record.pk).delete()
+    return result
 
 
 def _duplicate(existing: InboundMessage) -> IntakeResult:

@@ -10,7 +10,7 @@ from django.test import Client
 
 from casework.cases.models import Case, Message, TimelineEvent
 from casework.channels import services
-from casework.channels.models import InboundMessage
+from casework.channels.models import InboundMessage, QuarantinedMessage
 from tests.factories import PASSWORD, ApiClient
 from tests.integration.channels.support import compose
 
@@ -150,3 +150,31 @@ def test_agent_splits_a_message_into_a_new_case(api: ApiClient, mailbox: Any) ->
     new_case = Case.objects.get(number=body["case"])
     assert new_case.title == "VPN down" and new_case.contact == message.author_contact
     assert Message.objects.get(pk=message.pk).case == new_case
+
+
+def test_agent_moves_a_message_from_the_case_panel(agent: Any, mailbox: Any) -> None:
+    first = services.take_in(compose(subject="Printer"))
+    other = services.take_in(compose(subject="Invoice"))
+    services.take_in(compose(subject=f"Re: [{first.case_number}] invoice", message_id="<panel@c.example>"))
+    message = Message.objects.get(external_id="panel@c.example")
+    client = Client()
+    client.login(email=agent.email, password=PASSWORD)
+    response = client.post(
+        f"/mail/case/{first.case_number}/messages/{message.pk}/move",
+        {"case": other.case_number, "reason": "wrong case", "action": "move"},
+    )
+    assert response.status_code == 200 and f"moved to {other.case_number}" in response.content.decode()
+    assert Message.objects.get(pk=message.pk).case.number == other.case_number
+
+
+def test_quarantine_page_is_for_leads_and_admins(admin_user: Any, agent: Any, mailbox: Any) -> None:
+    services.take_in(b"Subject: nobody\r\n\r\nbody\r\n")
+    client = Client()
+    client.login(email=agent.email, password=PASSWORD)
+    assert client.get("/mail/quarantine/").status_code == 403
+    client.login(email=admin_user.email, password=PASSWORD)
+    page = client.get("/mail/quarantine/")
+    assert page.status_code == 200 and "no sender address" in page.content.decode()
+    item_id = QuarantinedMessage.objects.get().pk
+    assert client.post("/mail/quarantine/", {"id": item_id, "action": "discard"}).status_code == 302
+    assert QuarantinedMessage.objects.get().state == "discarded"

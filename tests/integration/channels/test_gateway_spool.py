@@ -11,7 +11,7 @@ from django.core.management import call_command
 
 from casework.cases.models import Case
 from casework.channels import services
-from casework.channels.models import InboundMessage
+from casework.channels.models import InboundMessage, QuarantinedMessage
 from casework.channels.tasks import sort_stuck_inbound
 from casework.core import clock
 from tests.integration.channels.support import compose
@@ -51,3 +51,20 @@ def test_lost_sorting_task_is_made_good_by_the_sweep(mailbox: Any) -> None:
 def test_message_without_a_sender_is_quarantined_before_the_yes(mailbox: Any) -> None:
     result = services.receive(b"Subject: nobody\r\n\r\nbody\r\n")
     assert result.outcome == "quarantined" and InboundMessage.objects.count() == 0
+
+
+def test_stored_message_that_cannot_be_sorted_goes_to_quarantine_and_can_be_retried(
+    mailbox: Any, admin_user: Any, monkeypatch: Any
+) -> None:
+    result = services.receive(compose(subject="Breaks the sorter", message_id="<breaks@c.example>"))
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("sorter bug")
+
+    monkeypatch.setattr(services, "_take_in", broken)
+    assert services.process_received(result.inbound_id).outcome == "quarantined"
+    item = QuarantinedMessage.objects.get()
+    assert "sorter bug" in item.error and not InboundMessage.objects.exists()
+    monkeypatch.undo()
+    again = services.retry_quarantined(admin_user, item)
+    assert again.outcome == "new_case" and Case.objects.get().title == "Breaks the sorter"
