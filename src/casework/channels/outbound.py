@@ -322,7 +322,7 @@ def on_message_posted(event: Any) -> None:
     queued delivery; the send runs in a task after commit."""
     if event.kind != "reply" or not event.is_public:
         return
-    case = case_selectors.get_case_by_id(event.case_id)
+    case = sel.case_for_mail(event.case_id)
     mailbox = sel.mailbox_of_case(case.pk)
     if case.channel != "email" and mailbox is None:
         return
