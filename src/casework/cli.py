@@ -13,6 +13,8 @@ def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:2] == ["token", "create"]:  # `casework token create ...` reads naturally
         args = ["token_create", *args[2:]]
+    if args and not args[0].startswith("-") and "-" in args[0]:  # `casework mail-gateway` -> mail_gateway
+        args[0] = args[0].replace("-", "_")
     execute_from_command_line(["casework", *args])
 
 

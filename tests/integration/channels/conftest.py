@@ -1,0 +1,1 @@
+from tests.integration.channels.fixtures import *  # noqa: F403
