@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from dotenv import load_dotenv
@@ -13,7 +14,8 @@ load_dotenv(os.environ.get("CASEWORK_ENV_FILE", ".env"), override=False)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = data_dir()
-TESTING = env_bool("CASEWORK_TESTING")
+# Under pytest the test settings apply even when CASEWORK_TESTING was not exported.
+TESTING = env_bool("CASEWORK_TESTING") or "pytest" in sys.modules
 DEBUG = env_bool("CASEWORK_DEBUG")
 SECRET_KEY = secret_key(DATA_DIR, debug=DEBUG or TESTING)
 
