@@ -251,3 +251,26 @@ class CaseLink(models.Model):
                 condition=~models.Q(from_case=models.F("to_case")), name="case_link_not_self"
             ),
         ]
+
+
+class SavedView(models.Model):
+    """A named list of cases an agent built from the API's filters, with its sort and
+    columns; private to its owner or shared with one team."""
+
+    name = models.CharField(max_length=100)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views")
+    # The /api/v1/cases query parameters: {"status": ["open"], "assignee": "me", "q": "..."}.
+    filters = models.JSONField(default=dict, blank=True)
+    sort = models.CharField(max_length=20, default="-updated")
+    columns = models.JSONField(default=list, blank=True)
+    shared_with_team = models.ForeignKey(
+        "iam.Team", null=True, blank=True, on_delete=models.CASCADE, related_name="saved_views"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="saved_view_name_once")]
+
+    def __str__(self) -> str:
+        return self.name
