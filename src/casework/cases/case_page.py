@@ -22,7 +22,7 @@ from casework.cases.domain import (
     allowed_targets,
     normalise_tags,
 )
-from casework.cases.views import BOARD_STATUSES, workspace
+from casework.cases.views import BOARD_STATUSES, is_htmx, workspace
 from casework.core.actors import Actor
 from casework.core.errors import CaseworkError, InvalidInput, NotFound, StaleVersion
 from casework.iam import selectors as iam
@@ -86,7 +86,9 @@ def event_summary(event: Any) -> str:
     if "field" in data and "after" in data:
         field = str(data["field"]).replace("_", " ")
         if kind == "assigned":
-            return f"assigned the case to {_describe(data['after'])}" if data["after"] else "unassigned the case"
+            return (
+                f"assigned the case to {_describe(data['after'])}" if data["after"] else "unassigned the case"
+            )
         return f"changed {field} from {_describe(data.get('before'))} to {_describe(data['after'])}"
     detail = ", ".join(f"{k.replace('_', ' ')}: {_describe(v)}" for k, v in list(data.items())[:3])
     return kind.replace("_", " ") + (f" ({detail})" if detail else "")
@@ -99,7 +101,7 @@ def timeline_items(user: Any, case: Any) -> list[dict[str, Any]]:
         if event.message_id:
             items.append({"kind": "message", "event": event, "message": event.message})
             continue
-        event.summary = event_summary(event)
+        event.summary = event_summary(event)  # type: ignore[attr-defined]
         if items and items[-1]["kind"] == "group":
             items[-1]["events"].append(event)
         else:
@@ -134,7 +136,9 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
 @workspace
 def case_timeline(request: HttpRequest, number: str) -> HttpResponse:
     case = selectors.get_case(request.user, number, related=False)
-    return render(request, "cases/_timeline.html", {"case": case, "items": timeline_items(request.user, case)})
+    return render(
+        request, "cases/_timeline.html", {"case": case, "items": timeline_items(request.user, case)}
+    )
 
 
 @workspace
@@ -178,10 +182,10 @@ def post_message(request: HttpRequest, number: str) -> HttpResponse:
         response = render(request, "cases/_error.html", {"error": error.message, "id": "composer-error"})
         response["HX-Retarget"] = "#composer-error"
         response["HX-Reswap"] = "outerHTML"
-        return response if request.htmx else redirect(f"/cases/{case.number}/")
-    if not request.htmx:
+        return response if is_htmx(request) else redirect(f"/cases/{case.number}/")
+    if not is_htmx(request):
         return redirect(f"/cases/{case.number}/")
-    response = _updated(request, case.number, sent=mode)
+    response = _updated(request, number, sent=mode)
     response["HX-Trigger"] = "composer-sent"
     return response
 
@@ -213,12 +217,12 @@ def update_fields(request: HttpRequest, number: str) -> HttpResponse:
     try:
         changes = _changes(request, mine, orig)
         if not changes:
-            return _updated(request, case.number, notice="Nothing to save.")
+            return _updated(request, number, notice="Nothing to save.")
         expected = int(version) if version.isdigit() else None
         try:
             services.update_case(Actor.agent(request.user), case, changes, expected_version=expected)
         except StaleVersion:
-            current = selectors.get_case(request.user, case.number)
+            current = selectors.get_case(request.user, number)
             theirs = field_values(current)
             changed = [n for n in FIELDS if _norm(n, theirs[n]) != _norm(n, orig[n])]
             if changed:
@@ -228,8 +232,8 @@ def update_fields(request: HttpRequest, number: str) -> HttpResponse:
                 Actor.agent(request.user), current, changes, expected_version=current.version
             )
     except CaseworkError as error:
-        return _updated(request, case.number, error=error.message)
-    return _updated(request, case.number, notice="Saved.")
+        return _updated(request, number, error=error.message)
+    return _updated(request, number, notice="Saved.")
 
 
 def _conflict(
@@ -265,11 +269,13 @@ def _conflict(
     ]
     recent = [
         e
-        for e in selectors.timeline(request.user, case).filter(message__isnull=True).order_by("-created_at", "-id")[:10]
+        for e in selectors.timeline(request.user, case)
+        .filter(message__isnull=True)
+        .order_by("-created_at", "-id")[:10]
         if (e.data or {}).get("field") in changed
     ]
     for e in recent:
-        e.summary = event_summary(e)
+        e.summary = event_summary(e)  # type: ignore[attr-defined]
     response = render(
         request,
         "cases/_conflict.html",
@@ -311,7 +317,7 @@ def move_status(request: HttpRequest, number: str) -> HttpResponse:
         missing = exc.extra.get("missing")
         if missing:
             error += " (" + "; ".join(missing) + ")"
-    if not request.htmx:
+    if not is_htmx(request):
         return redirect("/board")
     response = render(request, "cases/_error.html", {"error": error, "id": "board-error"})
     response["HX-Trigger"] = "board-changed"
@@ -325,10 +331,10 @@ def assign_to_me(request: HttpRequest, number: str) -> HttpResponse:
     try:
         services.assign(Actor.agent(request.user), case, assignee=request.user)
     except CaseworkError as error:
-        return _updated(request, case.number, error=error.message)
-    if not request.htmx:
+        return _updated(request, number, error=error.message)
+    if not is_htmx(request):
         return redirect(f"/cases/{case.number}/")
-    return _updated(request, case.number, notice="Assigned to you.")
+    return _updated(request, number, notice="Assigned to you.")
 
 
 @workspace
@@ -339,12 +345,12 @@ def add_link(request: HttpRequest, number: str) -> HttpResponse:
         other = selectors.get_case(request.user, request.POST.get("other", ""), related=False)
         services.link_cases(Actor.agent(request.user), case, other, request.POST.get("kind", "related"))
     except CaseworkError as error:
-        return _updated(request, case.number, error=error.message)
-    return _updated(request, case.number, notice="Linked.")
+        return _updated(request, number, error=error.message)
+    return _updated(request, number, notice="Linked.")
 
 
 @workspace
-def attachment(request: HttpRequest, number: str, attachment_id: int) -> HttpResponse:
+def attachment(request: HttpRequest, number: str, attachment_id: int) -> FileResponse:
     case = selectors.get_case(request.user, number, related=False)
     for message in selectors.messages(case):
         for item in message.attachments.all():

@@ -98,6 +98,8 @@ class Case(models.Model):
             models.Index(fields=["team", "status", "-priority", "-id"], name="case_team_status_prio"),
             models.Index(fields=["assignee", "status", "-updated_at"], name="case_assignee_status"),
             models.Index(fields=["-updated_at", "-id"], name="case_updated"),
+            # Leads' lists across every team, most urgent first (the workspace's "All open").
+            models.Index(fields=["-priority", "-id"], name="case_priority"),
             models.Index(fields=["-created_at", "-id"], name="case_created"),
             models.Index(fields=["sla_due_at", "id"], name="case_sla_due"),
             models.Index(fields=["contact", "-created_at"], name="case_contact"),

@@ -132,7 +132,7 @@ def clean_sort(sort: str) -> str:
 
 
 def clean_columns(columns: list[str]) -> list[str]:
-    chosen = [c for c in columns if c in COLUMNS]
+    chosen = [c for c in COLUMNS if c in columns]  # always in the table's own order
     return chosen or list(DEFAULT_COLUMNS)
 
 

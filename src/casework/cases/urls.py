@@ -27,7 +27,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("cases/<str:number>/status", case_page.move_status, name="move-status"),
     path("cases/<str:number>/assign-me", case_page.assign_to_me, name="assign-me"),
     path("cases/<str:number>/links", case_page.add_link, name="links"),
-    path(
-        "cases/<str:number>/attachments/<int:attachment_id>", case_page.attachment, name="attachment"
-    ),
+    path("cases/<str:number>/attachments/<int:attachment_id>", case_page.attachment, name="attachment"),
 ]

@@ -49,11 +49,20 @@ def staff_only(request: HttpRequest) -> None:
         raise NotFound("the workspace is for staff", field="user")
 
 
-def workspace(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def is_htmx(request: HttpRequest) -> bool:
+    return bool(getattr(request, "htmx", False))
+
+
+def htmx_target(request: HttpRequest) -> str | None:
+    htmx = getattr(request, "htmx", None)
+    return htmx.target if htmx else None
+
+
+def workspace(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Signed-in staff only; a case the agent may not see is a plain 404 page."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if not is_staff_role(getattr(request.user, "role", "")):
@@ -164,10 +173,11 @@ def case_list(request: HttpRequest, layout: str = "list") -> HttpResponse:
             for key in [sortable.get(col)]
         ]
         context["now"] = clock.now()
-    if request.htmx and request.htmx.target in {"case-list", "board"}:
+        context["show"] = {col: True for col in columns}
+    if htmx_target(request) in {"case-list", "board"}:
         return render(request, f"cases/_{layout}.html", context)
     context.update(_rail(request))
-    context["team_choices"] = [t for t in context["teams"] if t.pk in iam.team_ids_of(request.user)]
+    context["team_choices"] = [t for t in context["teams"] if t.pk in iam.team_ids_of(request.user)]  # type: ignore[arg-type]
     return render(request, "cases/list.html", context)
 
 
@@ -199,7 +209,7 @@ def _plain(filters: selectors.CaseFilters) -> dict[str, Any]:
 def view_counts(request: HttpRequest) -> HttpResponse:
     """The rail's counts, loaded after the page so the list itself stays fast."""
     rail = _rail(request)
-    counts = {}
+    counts: dict[str, int | None] = {}
     for view in [*rail["builtin"], *rail["saved"]]:
         try:
             counts[view.key] = selectors.count_cases(request.user, view.filters)

@@ -10,6 +10,7 @@ async iterator (it runs in the async SSE view).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import threading
@@ -23,6 +24,13 @@ log = logging.getLogger(__name__)
 CHANNEL = "casework:live"
 
 
+def _offer(queue: asyncio.Queue[dict[str, Any]], event: dict[str, Any]) -> None:
+    """A stream too slow to keep up misses events rather than holding memory;
+    its page catches up on the next event or reload."""
+    with contextlib.suppress(asyncio.QueueFull):
+        queue.put_nowait(event)
+
+
 class LocalBroker:
     """Fan-out inside this process: one asyncio queue per subscriber."""
 
@@ -34,10 +42,8 @@ class LocalBroker:
         with self._lock:
             subscribers = list(self._subscribers)
         for loop, queue in subscribers:
-            try:
-                loop.call_soon_threadsafe(queue.put_nowait, event)
-            except RuntimeError:  # that subscriber's loop has closed
-                pass
+            with contextlib.suppress(RuntimeError):  # that subscriber's loop has closed
+                loop.call_soon_threadsafe(_offer, queue, event)
 
     async def subscribe(self, heartbeat: float = 15.0) -> AsyncIterator[dict[str, Any] | None]:
         """None once subscribed, then every event published; None after `heartbeat` idle seconds."""

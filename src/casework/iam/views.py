@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse_lazy
 
@@ -40,20 +41,15 @@ class SignInForm(AuthenticationForm):
         address = client_address(self.request) if self.request else "unknown"
         if ratelimit.is_limited(PER_ACCOUNT, email) or ratelimit.is_limited(PER_ADDRESS, address):
             # Checked before the password, so a locked account cannot be probed either.
-            raise self.get_limited_error()
+            raise ValidationError(LIMITED, code="rate_limited")
         try:
             cleaned = super().clean()
-        except Exception:
+        except ValidationError:
             ratelimit.record_failure(PER_ACCOUNT, email)
             ratelimit.record_failure(PER_ADDRESS, address)
             raise
         ratelimit.reset(PER_ACCOUNT, email)
         return cleaned
-
-    def get_limited_error(self) -> Any:
-        from django.core.exceptions import ValidationError
-
-        return ValidationError(LIMITED, code="rate_limited")
 
 
 class SignInView(auth_views.LoginView):

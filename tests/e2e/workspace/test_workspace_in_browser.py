@@ -72,8 +72,18 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     log = open(data / "uvicorn.log", "w")  # noqa: SIM115  (closed below)
     process = subprocess.Popen(
         [
-            sys.executable, "-m", "uvicorn", "casework.config.asgi:application",
-            "--host", "127.0.0.1", "--port", str(port), "--timeout-graceful-shutdown", "1", "--log-level", "warning",
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "casework.config.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--timeout-graceful-shutdown",
+            "1",
+            "--log-level",
+            "warning",
         ],
         env=env,
         cwd=ROOT,
@@ -139,7 +149,9 @@ def wait_live(page: Any) -> None:
     page.wait_for_selector("body[data-live=on]", timeout=5000)
 
 
-def test_agent_signs_in_opens_a_view_and_the_pages_are_accessible(browser: Any, server: dict[str, Any]) -> None:
+def test_agent_signs_in_opens_a_view_and_the_pages_are_accessible(
+    browser: Any, server: dict[str, Any]
+) -> None:
     from playwright.sync_api import expect
 
     page = browser.new_context(viewport={"width": 1280, "height": 860}).new_page()
@@ -167,7 +179,9 @@ def test_agent_signs_in_opens_a_view_and_the_pages_are_accessible(browser: Any, 
     expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
     page.keyboard.press("Escape")
 
-    phone = browser.new_context(viewport={"width": 390, "height": 844}, storage_state=page.context.storage_state())
+    phone = browser.new_context(
+        viewport={"width": 390, "height": 844}, storage_state=page.context.storage_state()
+    )
     small = phone.new_page()
     small.goto(server["base"] + "/?view=unassigned")
     expect(small.get_by_text("Export to CSV drops the last row")).to_be_visible()
@@ -271,5 +285,18 @@ def test_a_colleague_sees_the_reply_live_and_a_stale_save_gets_the_conflict_scre
     sam.get_by_role("button", name="Re-apply my changes").click()
     expect(sam.locator("#fields")).to_contain_text("Saved.")
     expect(sam.locator("#case-header")).to_contain_text("low")
+
+    # A case taken on the phone shows up in a colleague's open queue without a reload.
+    sam.goto(f"{server['base']}/?view=unassigned")
+    wait_live(sam)
+    alex.goto(f"{server['base']}/cases/new")
+    alex.get_by_label("Name", exact=True).fill("Walk In")
+    alex.get_by_label("Email", exact=True).fill("walk.in@customer.example")
+    alex.get_by_label("Title").fill("Scanner jams on every page")
+    alex.get_by_label("Assign to me").uncheck()
+    alex.get_by_label("Team").select_option(label="Support")
+    alex.get_by_role("button", name="Open case").click()
+    alex.wait_for_url("**/cases/*/")
+    expect(sam.locator("#case-list")).to_contain_text("Scanner jams on every page", timeout=2000)
     alex.context.close()
     sam.context.close()

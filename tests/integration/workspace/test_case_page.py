@@ -146,7 +146,9 @@ def test_case_page_queries_do_not_grow_with_the_timeline(desk: Client, agent: An
     services.post_reply(actor, case, text="first", attachments=[services.NewAttachment("a.txt", b"a")])
     few = count()
     for i in range(15):
-        services.post_reply(actor, case, text=f"reply {i}", attachments=[services.NewAttachment(f"{i}.txt", b"x")])
+        services.post_reply(
+            actor, case, text=f"reply {i}", attachments=[services.NewAttachment(f"{i}.txt", b"x")]
+        )
         services.add_note(actor, case, text=f"note {i}")
         services.update_case(actor, case, {"priority": ["low", "high"][i % 2], "tags": [f"t{i}"]})
         make_case(title=f"other {i}")

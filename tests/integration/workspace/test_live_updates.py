@@ -43,7 +43,9 @@ def test_agents_see_events_of_their_teams_and_their_own_cases(db: Any, team: Any
     ours = {"team_id": team.pk, "assignee_id": None}
     assert _may_see(agent, {team.pk}, ours) and _may_see(agent, {team.pk}, theirs)
     assert _may_see(lead, set(), theirs)
-    assert _may_see(partner, {team.pk}, ours) and not _may_see(partner, {team.pk}, {**theirs, "assignee_id": partner.pk})
+    assert _may_see(partner, {team.pk}, ours) and not _may_see(
+        partner, {team.pk}, {**theirs, "assignee_id": partner.pk}
+    )
 
 
 @pytest.mark.django_db(transaction=True)

@@ -69,7 +69,11 @@ def test_sign_out_is_a_post_and_ends_the_session(desk: Client) -> None:
 def test_agent_changes_their_password(desk: Client, agent: Any) -> None:
     response = desk.post(
         "/account/password/",
-        {"old_password": PASSWORD, "new_password1": "a much longer secret 42", "new_password2": "a much longer secret 42"},
+        {
+            "old_password": PASSWORD,
+            "new_password1": "a much longer secret 42",
+            "new_password2": "a much longer secret 42",
+        },
     )
     assert response.status_code == 302
     agent.refresh_from_db()

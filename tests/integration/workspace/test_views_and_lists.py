@@ -39,9 +39,7 @@ def test_unassigned_view_lists_new_cases_of_my_teams_only(desk: Client, make_cas
     assert numbers_on(response) == [waiting.number]
 
 
-def test_breaching_soon_lists_cases_due_within_the_hour_soonest_first(
-    desk: Client, make_case: Any
-) -> None:
+def test_breaching_soon_lists_cases_due_within_the_hour_soonest_first(desk: Client, make_case: Any) -> None:
     later, sooner, tomorrow = make_case(title="later"), make_case(title="sooner"), make_case(title="tomorrow")
     now = clock.now()
     services.set_sla_due(later.pk, now + timedelta(minutes=50))
@@ -134,7 +132,9 @@ def test_board_shows_a_column_per_status_and_moves_cards_by_the_lifecycle(
     assert get_case(agent, case.number).status == "pending"
     refused = desk.post(f"/cases/{case.number}/status", {"status": "new"}, headers={"HX-Request": "true"})
     assert b"cannot go from pending to new" in refused.content
-    resolve = desk.post(f"/cases/{case.number}/status", {"status": "resolved"}, headers={"HX-Request": "true"})
+    resolve = desk.post(
+        f"/cases/{case.number}/status", {"status": "resolved"}, headers={"HX-Request": "true"}
+    )
     assert b"resolution summary is required" in resolve.content
     assert get_case(agent, case.number).status == "pending"
 
@@ -187,7 +187,10 @@ def test_new_case_taken_by_phone_for_a_new_contact(desk: Client, agent: Any, tea
     case = get_case(agent, number)
     assert case.channel == "phone" and case.contact.name == "Phil Phone" and case.assignee == agent
     assert case.contact.phone == "+44 20 7946 0000"
-    again = desk.post("/cases/new", {"new_email": "phil@customer.example", "title": "Cannot log in", "idempotency_key": "phone-1"})
+    again = desk.post(
+        "/cases/new",
+        {"new_email": "phil@customer.example", "title": "Cannot log in", "idempotency_key": "phone-1"},
+    )
     assert again["Location"] == response["Location"]  # a double submit opens one case
 
 
