@@ -35,7 +35,9 @@ def main() -> None:
     Path(args.db).parent.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("CASEWORK_DATABASE_URL", f"sqlite:///{args.db}")
     os.environ.setdefault("CASEWORK_DATA_DIR", str(Path(args.db).parent))
-    os.environ.setdefault("CASEWORK_DEBUG", "1")
+    # Production settings (DEBUG off: no query log, no template debug info).
+    os.environ.setdefault("CASEWORK_DEBUG", "0")
+    os.environ.setdefault("CASEWORK_SECRET_KEY", "bench-only-" + "x" * 50)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "casework.config.settings")
     sys.path.insert(0, str(ROOT / "src"))
     import django
