@@ -5,18 +5,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_initial'),
-        ('automation', '0002_initial'),
-        ('cases', '0003_saved_views'),
-        ('iam', '0001_initial'),
+        ("accounts", "0002_initial"),
+        ("automation", "0002_initial"),
+        ("cases", "0003_saved_views"),
+        ("iam", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['-priority', '-id'], name='case_priority'),
+            model_name="case",
+            index=models.Index(fields=["-priority", "-id"], name="case_priority"),
         ),
     ]
