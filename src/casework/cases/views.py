@@ -138,8 +138,15 @@ def case_list(request: HttpRequest, layout: str = "list") -> HttpResponse:
         "teams": list(iam.list_teams()),
         "filters": request.GET,
         "board_statuses": BOARD_STATUSES,
-        "sel": {"status": request.GET.getlist("status"), "priority": request.GET.getlist("priority")},
+        "sel": {
+            "status": request.GET.getlist("status"),
+            "priority": request.GET.getlist("priority"),
+            "team": request.GET.get("team", ""),
+            "assignee": request.GET.get("assignee", ""),
+            "channel": request.GET.get("channel", ""),
+        },
         "sort_choices": SORT_CHOICES,
+        "channels": ["email", "portal", "chat", "phone", "api", "web"],
         "effective_pairs": [
             (key, item)
             for key, value in _plain(view.filters).items()
@@ -174,6 +181,7 @@ def case_list(request: HttpRequest, layout: str = "list") -> HttpResponse:
         ]
         context["now"] = clock.now()
         context["show"] = {col: True for col in columns}
+        context["staff"] = list(iam.staff_users().order_by("name", "email"))
     if htmx_target(request) in {"case-list", "board"}:
         return render(request, f"cases/_{layout}.html", context)
     context.update(_rail(request))

@@ -215,6 +215,9 @@ def test_agent_replies_and_notes_on_a_case(browser: Any, server: dict[str, Any])
     expect(page.locator("#case-header")).to_contain_text("Alex Agent")
     assert serious_violations(page) == []
     page.screenshot(path=str(SHOTS / "case-page.png"), full_page=True)
+    page.emulate_media(color_scheme="dark")  # the theme follows the system setting
+    assert serious_violations(page) == []
+    page.screenshot(path=str(SHOTS / "case-page-dark.png"), full_page=True)
     page.context.close()
 
 
