@@ -212,3 +212,44 @@ def test_customers_cannot_open_the_workspace(db: Any, contact: Any, path: str) -
     client = Client()
     client.force_login(UserFactory(role="customer"))
     assert client.get(path).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/search?q=%22unbalanced",
+        "/search?q=CS-999999",
+        "/search?q=AND%20OR%20NOT",
+        "/?view=recent&cursor=not-a-cursor",
+        "/?view=recent&sort=shoe-size",
+        "/?view=recent&team=abc",
+        "/?view=recent&created_after=yesterday",
+        "/?view=saved-999",
+        "/cases/new?contact=abc",
+        "/cases/NOPE-1/",
+    ],
+)
+def test_odd_input_gets_an_answer_never_a_server_error(desk: Client, path: str) -> None:
+    response = desk.get(path, follow=True)
+    assert response.status_code in {200, 404}
+
+
+def test_board_queries_do_not_grow_with_cards(desk: Client, make_case: Any) -> None:
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert desk.get("/board?view=recent").status_code == 200
+        return len(queries)
+
+    make_case(title="one", tags=["x"])
+    few = count()
+    for i in range(12):
+        make_case(title=f"more {i}", tags=[f"y{i}"], contact=ContactFactory())
+    assert count() == few
+
+
+def test_a_saved_view_shows_only_its_chosen_columns(desk: Client, make_case: Any) -> None:
+    make_case(title="Column check")
+    location = desk.post("/views/save", {"name": "Narrow", "col": ["number", "title"]})["Location"]
+    html = desk.get(location).content.decode()
+    assert "Column check" in html
+    assert 'class="col-customer"' not in html and 'class="col-number"' in html
