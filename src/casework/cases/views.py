@@ -4,12 +4,11 @@ in `case_page.py`. Reads go through selectors, writes through services."""
 
 from __future__ import annotations
 
-import asyncio
 import re
+import secrets
 from collections.abc import AsyncIterator, Callable
 from functools import wraps
 from typing import Any
-from urllib.parse import urlencode
 
 from asgiref.sync import sync_to_async
 from django.contrib import messages
@@ -42,11 +41,6 @@ SORT_CHOICES = [
     ("number", "Number"),
 ]
 NUMBER = re.compile(r"^\s*[A-Za-z]{1,20}-\d+\s*$")
-
-
-def staff_only(request: HttpRequest) -> None:
-    if not is_staff_role(getattr(request.user, "role", "")):
-        raise NotFound("the workspace is for staff", field="user")
 
 
 def is_htmx(request: HttpRequest) -> bool:
@@ -371,8 +365,6 @@ def new_case(request: HttpRequest) -> HttpResponse:
 
 
 def _fresh_key() -> str:
-    import secrets
-
     return secrets.token_urlsafe(16)
 
 
@@ -429,8 +421,6 @@ async def event_stream(request: HttpRequest) -> HttpResponseBase:
                     yield ": keep-alive\n\n"
                 elif _may_see(user, team_ids, event):
                     yield live.sse_frame("case", event)
-        except asyncio.CancelledError:
-            raise
         finally:
             await subscription.aclose()  # type: ignore[attr-defined]
 
@@ -438,7 +428,3 @@ async def event_stream(request: HttpRequest) -> HttpResponseBase:
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"
     return response
-
-
-def list_url(view_key: str, **params: Any) -> str:
-    return "/?" + urlencode({"view": view_key, **params})
