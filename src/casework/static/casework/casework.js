@@ -204,7 +204,7 @@
       notice.textContent = who + " updated this case just now.";
       notice.hidden = false;
     }
-    announce((who || "Someone") + " updated " + number);
+    if (who) { announce(who + " updated " + number); }
   }
   var source = new EventSource("/events/stream");
   var dot = document.getElementById("live-status");
@@ -219,8 +219,11 @@
   source.addEventListener("case", function (message) {
     var event = JSON.parse(message.data);
     if (page) {
-      if (event.number === page.dataset.case && event.actor_user_id !== me) {
-        refreshCase(event.number, event.actor);
+      var header = document.getElementById("case-header");
+      var shown = header ? Number(header.dataset.version || 0) : 0;
+      // Someone else's change, or our own from another tab (a version this tab has not shown).
+      if (event.number === page.dataset.case && (event.actor_user_id !== me || event.version > shown)) {
+        refreshCase(event.number, event.actor_user_id !== me ? event.actor : null);
       }
     } else {
       refreshLists();
