@@ -252,6 +252,7 @@ def test_status_changes_on_the_board_with_the_keyboard(browser: Any, server: dic
     moved = page.locator(f".card[data-number='{number}']")
     moved.drag_to(page.locator("[data-drop-status=new]"))
     expect(page.locator("#board-error")).to_contain_text("cannot go from pending to new")
+    page.screenshot(path=str(SHOTS / "board.png"))
     page.context.close()
 
 
