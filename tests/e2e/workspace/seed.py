@@ -16,6 +16,7 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     from casework.cases import demo, services
+    from casework.cases.models import Case
     from casework.core.actors import Actor
 
     ctx = demo.load(case_count=40)
@@ -40,7 +41,7 @@ def main() -> None:
             channel="email",
         )
         cases[key] = case.number
-    services.assign(Actor.agent(alex), services.Case.objects.get(number=cases["live"]), assignee=alex)
+    services.assign(Actor.agent(alex), Case.objects.get(number=cases["live"]), assignee=alex)
     print(json.dumps(cases))
 
 
