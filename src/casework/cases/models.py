@@ -98,6 +98,8 @@ class Case(models.Model):
             models.Index(fields=["team", "status", "-priority", "-id"], name="case_team_status_prio"),
             models.Index(fields=["assignee", "status", "-updated_at"], name="case_assignee_status"),
             models.Index(fields=["-updated_at", "-id"], name="case_updated"),
+            # Leads' lists across every team, most urgent first (the workspace's "All open").
+            models.Index(fields=["-priority", "-id"], name="case_priority"),
             models.Index(fields=["-created_at", "-id"], name="case_created"),
             models.Index(fields=["sla_due_at", "id"], name="case_sla_due"),
             models.Index(fields=["contact", "-created_at"], name="case_contact"),
@@ -251,3 +253,26 @@ class CaseLink(models.Model):
                 condition=~models.Q(from_case=models.F("to_case")), name="case_link_not_self"
             ),
         ]
+
+
+class SavedView(models.Model):
+    """A named list of cases an agent built from the API's filters, with its sort and
+    columns; private to its owner or shared with one team."""
+
+    name = models.CharField(max_length=100)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views")
+    # The /api/v1/cases query parameters: {"status": ["open"], "assignee": "me", "q": "..."}.
+    filters = models.JSONField(default=dict, blank=True)
+    sort = models.CharField(max_length=20, default="-updated")
+    columns = models.JSONField(default=list, blank=True)
+    shared_with_team = models.ForeignKey(
+        "iam.Team", null=True, blank=True, on_delete=models.CASCADE, related_name="saved_views"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="saved_view_name_once")]
+
+    def __str__(self) -> str:
+        return self.name
