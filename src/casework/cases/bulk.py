@@ -155,7 +155,7 @@ def _reserve_ids(model: Any, count: int) -> list[int]:
 
 def _tune_sqlite_for_bulk_load() -> None:
     """A larger page cache and in-memory temp storage while loading (this connection only)."""
-    if connection.vendor == "sqlite":
+    if connection.vendor == "sqlite" and not connection.in_atomic_block:
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA cache_size = -200000")
             cursor.execute("PRAGMA temp_store = MEMORY")
