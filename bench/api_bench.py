@@ -262,8 +262,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--cases", type=int, default=10_000, help="cases to seed (default 10,000)")
-    parser.add_argument("--clients", type=int, default=4, help="concurrent HTTP clients")
-    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes (2 cores: 2)")
+    parser.add_argument("--clients", type=int, default=2, help="concurrent HTTP clients")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     parser.add_argument("--creates", type=int, default=1000)
     parser.add_argument("--reads", type=int, default=400, help="list and search requests each")
     parser.add_argument("--replies", type=int, default=400)
@@ -285,6 +285,7 @@ def main() -> None:
         token = inst.casework("token", "create", "--user", "bench-agent@staff.example", "--name", "bench")
         token = token.strip().splitlines()[-1]
         server = Server(inst, args.workers)
+        load_before = os.getloadavg()[0]
         teams = Client(server.port, token).call("GET", "/api/v1/teams")[1]
         team = next(t["id"] for t in teams if t["name"] == "Load team 0")
 
@@ -346,6 +347,7 @@ def main() -> None:
             )
         )
         rss = server.peak_rss_mb()
+        load_after = os.getloadavg()[0]
         server.stop()
         server = None
         queries = count_list_queries(inst, token)
@@ -356,6 +358,7 @@ def main() -> None:
         for r in results:
             print(r.row())
         print(f"\nserver peak RSS: {rss:.0f} MB; list endpoint queries: {queries}")
+        print(f"machine: {os.cpu_count()} cores; load average (1 min) {load_before:.1f} before, {load_after:.1f} after")
     finally:
         if server is not None:
             server.stop()
