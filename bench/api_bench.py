@@ -44,15 +44,16 @@ class Result:
     latencies: list[float] = field(default_factory=list)  # seconds
     errors: int = 0
     wall: float = 0.0
+    server_cpu: float = 0.0  # seconds of server CPU (user + system) spent in the phase
 
     def row(self) -> str:
         if not self.latencies:
-            return f"| {self.name} | 0 | - | - | - | {self.errors} |"
+            return f"| {self.name} | 0 | - | - | - | - | {self.errors} |"
         ms = sorted(x * 1000 for x in self.latencies)
-        p95 = ms[min(len(ms) - 1, int(round(0.95 * len(ms))) - 1)]
+        p95 = ms[min(len(ms) - 1, round(0.95 * len(ms)) - 1)]
         return (
             f"| {self.name} | {len(ms)} | {len(ms) / self.wall:.0f} | {statistics.median(ms):.1f} "
-            f"| {p95:.1f} | {self.errors} |"
+            f"| {p95:.1f} | {self.server_cpu * 1000 / len(ms):.1f} | {self.errors} |"
         )
 
 
@@ -117,8 +118,10 @@ class Server:
     def __init__(self, inst: Installation, workers: int) -> None:
         self.port = free_port()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "casework", "serve", "--web-only", "--no-migrate"]
-            + ["--host", "127.0.0.1", "--port", str(self.port), "--workers", str(workers)],
+            [
+                *(sys.executable, "-m", "casework", "serve", "--web-only", "--no-migrate"),
+                *("--host", "127.0.0.1", "--port", str(self.port), "--workers", str(workers)),
+            ],
             env=inst.env,
             cwd=inst.data,
             stdout=subprocess.DEVNULL,
@@ -151,6 +154,17 @@ class Server:
             except FileNotFoundError:
                 continue
         return total / 1024
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by the server and its worker processes."""
+        ticks = 0
+        for pid in [self.proc.pid, *_children(self.proc.pid)]:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except FileNotFoundError:
+                continue
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        return ticks / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -190,10 +204,11 @@ class Client:
 
 
 def drive(
-    name: str, port: int, token: str, clients: int, requests: int, max_seconds: float, make: Any
+    name: str, server: Server, token: str, clients: int, requests: int, max_seconds: float, make: Any
 ) -> Result:
     """`requests` calls of `make(i) -> (method, path, body, expected_status)`, over `clients` threads."""
     result = Result(name)
+    port = server.port
     counter = iter(range(requests))
     lock = threading.Lock()
     deadline = time.monotonic() + max_seconds
@@ -222,11 +237,13 @@ def drive(
     threads = [threading.Thread(target=worker) for _ in range(clients)]
     for t in threads:
         t.start()
+    cpu0 = server.cpu_seconds()
     start.wait()
     t0 = time.perf_counter()
     for t in threads:
         t.join()
     result.wall = time.perf_counter() - t0
+    result.server_cpu = server.cpu_seconds() - cpu0
     return result
 
 
@@ -259,7 +276,9 @@ print(json.dumps(out))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--cases", type=int, default=10_000, help="cases to seed (default 10,000)")
     parser.add_argument("--clients", type=int, default=2, help="concurrent HTTP clients")
@@ -303,7 +322,7 @@ def main() -> None:
             return "POST", "/api/v1/cases", body, 201
 
         results = []
-        c = drive("create case", server.port, token, args.clients, args.creates, args.max_seconds, create)
+        c = drive("create case", server, token, args.clients, args.creates, args.max_seconds, create)
         results.append(c)
         listed = Client(server.port, token).call("GET", "/api/v1/cases?tag=bench&limit=200&sort=-created")[1]
         created = [x["number"] for x in listed["items"]]
@@ -311,7 +330,7 @@ def main() -> None:
         results.append(
             drive(
                 "list open queue by priority (50)",
-                server.port,
+                server,
                 token,
                 args.clients,
                 args.reads,
@@ -322,7 +341,7 @@ def main() -> None:
         results.append(
             drive(
                 "full-text search (50)",
-                server.port,
+                server,
                 token,
                 args.clients,
                 args.reads,
@@ -333,7 +352,7 @@ def main() -> None:
         results.append(
             drive(
                 "add a reply",
-                server.port,
+                server,
                 token,
                 args.clients,
                 args.replies,
@@ -351,14 +370,20 @@ def main() -> None:
         server.stop()
         server = None
         queries = count_list_queries(inst, token)
-        print(f"\n### {args.db}, {args.cases:,} seeded cases, {args.clients} clients, {args.workers} worker(s)\n")
+        print(
+            f"\n### {args.db}, {args.cases:,} seeded cases, {args.clients} clients, "
+            f"{args.workers} worker(s)\n"
+        )
         print(f"seed --cases {args.cases}: {seeded:.1f} s (command wall time)\n")
-        print("| operation | requests | req/s | p50 ms | p95 ms | errors |")
-        print("|---|---|---|---|---|---|")
+        print("| operation | requests | req/s | p50 ms | p95 ms | server CPU ms/req | errors |")
+        print("|---|---|---|---|---|---|---|")
         for r in results:
             print(r.row())
         print(f"\nserver peak RSS: {rss:.0f} MB; list endpoint queries: {queries}")
-        print(f"machine: {os.cpu_count()} cores; load average (1 min) {load_before:.1f} before, {load_after:.1f} after")
+        print(
+            f"machine: {os.cpu_count()} cores; load average (1 min) "
+            f"{load_before:.1f} before, {load_after:.1f} after"
+        )
     finally:
         if server is not None:
             server.stop()

@@ -39,7 +39,9 @@ def run(*args: str) -> tuple[str, str]:
 @pytest.mark.django_db
 def test_createuser_with_role_and_teams() -> None:
     Team.objects.create(name="Billing")
-    out, _ = run("createuser", "Bea@Staff.example", "--role", "lead", "--team", "Billing", "--team", "Returns")
+    out, _ = run(
+        "createuser", "Bea@Staff.example", "--role", "lead", "--team", "Billing", "--team", "Returns"
+    )
     user = User.objects.get(email="bea@staff.example")
     assert user.role == "lead" and not user.has_usable_password()
     assert sorted(user.teams.values_list("name", flat=True)) == ["Billing", "Returns"]  # Returns was new

@@ -87,7 +87,9 @@ def test_production_mode_needs_a_secret_key(tmp_path: Path, monkeypatch: pytest.
     assert not (tmp_path / "secret_key").exists()
 
 
-def test_debug_mode_generates_a_key_once_and_keeps_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_debug_mode_generates_a_key_once_and_keeps_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("CASEWORK_SECRET_KEY", raising=False)
     key = secret_key(tmp_path, debug=True)
     kept = tmp_path / "secret_key"

@@ -242,3 +242,17 @@ def bulk_create_cases(count: int, *, rng: random.Random, spread: timedelta) -> I
                 cursor.executemany(doc_sql, docs)
         done += size
         yield done
+    _refresh_statistics()
+
+
+def _refresh_statistics() -> None:
+    """Give PostgreSQL's planner statistics for the rows just loaded.
+
+    Without them (autovacuum analyzes later, on its own schedule) the open-cases
+    queue was planned as a bitmap scan and sort of every open case of the team
+    (31 ms at 100,000 cases) instead of a walk down `case_status_prio` (0.1 ms).
+    """
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        tables = [Case._meta.db_table, TimelineEvent._meta.db_table, SearchDocument._meta.db_table]
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))

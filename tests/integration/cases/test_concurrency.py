@@ -141,7 +141,9 @@ def test_a_rolled_back_creation_gives_its_number_back(threads_db: None, agent: A
     assert number_value(after) == number_value(before) + 2
 
 
-def test_the_same_idempotency_key_sent_at_once_makes_one_case(threads_db: None, agent: Any, team: Any) -> None:
+def test_the_same_idempotency_key_sent_at_once_makes_one_case(
+    threads_db: None, agent: Any, team: Any
+) -> None:
     token = create_token(agent, "concurrency")[1]
     payload = {"title": "Order 5521 arrived broken", "team": team.pk}
     results = in_threads(
