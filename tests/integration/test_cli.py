@@ -70,7 +70,7 @@ def test_createuser_refuses_bad_input_naming_the_argument(args: list[str], named
 @pytest.mark.django_db
 def test_createuser_refuses_a_second_user_with_the_same_email() -> None:
     run("createuser", "dup@staff.example")
-    with pytest.raises(CommandError, match="email: a user with email dup@staff.example already exists"):
+    with pytest.raises(CommandError, match=r"email: a user with email dup@staff\.example already exists"):
         run("createuser", "DUP@staff.example")
 
 
@@ -87,7 +87,7 @@ def test_token_create_prints_the_token_alone_on_the_last_line_and_it_works(agent
 
 @pytest.mark.django_db
 def test_token_create_for_an_unknown_user_names_the_argument() -> None:
-    with pytest.raises(CommandError, match="--user: no user with email ghost@staff.example"):
+    with pytest.raises(CommandError, match=r"--user: no user with email ghost@staff\.example"):
         run("token_create", "--user", "ghost@staff.example", "--name", "x")
 
 
@@ -122,7 +122,7 @@ def test_seed_demo_loads_cases_in_every_status_and_prints_the_logins() -> None:
     assert statuses == {"new", "open", "pending", "on_hold", "resolved", "closed", "cancelled"}
     assert Case.objects.count() >= 150
     assert DEMO_PASSWORD in out
-    for role, email, _ in logins():
+    for _role, email, _ in logins():
         assert email in out
     assert {role for role, _, _ in logins()} >= {"admin", "agent", "customer"}
     again, _ = run("seed", "--demo", "--if-empty")  # `serve --demo` on a second start: nothing doubles
