@@ -27,8 +27,13 @@ def terms(query: str) -> list[str]:
 
 
 def index_document(kind: str, object_id: int, title: str, body: str) -> None:
-    SearchDocument.objects.update_or_create(
-        kind=kind, object_id=object_id, defaults={"title": title or "", "body": body or ""}
+    """Add or replace an object's document: one INSERT ... ON CONFLICT DO UPDATE
+    (the FTS triggers see an insert or an update, as with two statements)."""
+    SearchDocument.objects.bulk_create(
+        [SearchDocument(kind=kind, object_id=object_id, title=title or "", body=body or "")],
+        update_conflicts=True,
+        unique_fields=["kind", "object_id"],
+        update_fields=["title", "body"],
     )
 
 
