@@ -108,7 +108,9 @@ def create_case(
         idempotency_key=idempotency_key,
         **related,
     )
-    case = selectors.get_case(user, str(case.number))
+    # The caller made it: answer with it even when it falls outside their queues
+    # (an agent opening a case without a team), instead of a 404 for a saved case.
+    case = selectors.get_case_by_id(case.pk)
     response["ETag"] = _etag(case.version)
     response["Location"] = f"/api/v1/cases/{case.number}"
     return Status(201, presenters.case_dict(case))

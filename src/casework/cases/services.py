@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
 from casework.cases import hooks
@@ -122,10 +122,17 @@ def _next_number() -> str:
     the database write lock on SQLite), so concurrent creators never share one and a
     rolled-back creation gives its number back."""
     prefix = settings.CASE_NUMBER_PREFIX
-    CaseNumberSequence.objects.get_or_create(prefix=prefix)
-    CaseNumberSequence.objects.filter(prefix=prefix).update(last_value=F("last_value") + 1)
-    value = CaseNumberSequence.objects.select_for_update().get(prefix=prefix).last_value
-    return format_number(prefix, value)
+    table = connection.ops.quote_name(CaseNumberSequence._meta.db_table)
+    # One statement: bump and read under the row's lock (SQLite 3.35+ and PostgreSQL both RETURN).
+    sql = f"UPDATE {table} SET last_value = last_value + 1 WHERE prefix = %s RETURNING last_value"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [prefix])
+        row = cursor.fetchone()
+        if row is None:  # the first case with this prefix
+            CaseNumberSequence.objects.get_or_create(prefix=prefix)
+            cursor.execute(sql, [prefix])
+            row = cursor.fetchone()
+    return format_number(prefix, row[0])
 
 
 def reserve_numbers(count: int) -> int:

@@ -61,6 +61,9 @@ def database_config(url: str | None, directory: Path) -> dict[str, object]:
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": name or str(directory / "casework.db"),
+            # Keep the connection between requests: opening one runs the PRAGMAs below.
+            "CONN_MAX_AGE": int(os.environ.get("CASEWORK_SQLITE_CONN_MAX_AGE", "600")),
+            "CONN_HEALTH_CHECKS": True,
             # IMMEDIATE takes the write lock at BEGIN, so writers queue instead of
             # failing mid-transaction with "database is locked".
             "OPTIONS": {

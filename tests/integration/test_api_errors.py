@@ -1,0 +1,113 @@
+"""Every refusal of the API is a 4xx whose JSON body names the field at fault,
+on every endpoint of accounts, contacts, teams, users and the case list."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from casework.accounts.models import Account, Contact
+from casework.iam.models import Team, User
+from tests.factories import AccountFactory, ApiClient, ContactFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_api(admin_user: User) -> ApiClient:
+    return ApiClient(admin_user)
+
+
+@pytest.fixture
+def records(db: Any) -> dict[str, int]:
+    account = AccountFactory(name="Northwind")
+    contact = ContactFactory(name="Ann", account=account)
+    team = Team.objects.create(name="Billing")
+    return {"account": account.pk, "contact": contact.pk, "team": team.pk}
+
+
+def named(body: dict[str, Any]) -> set[str]:
+    return {e["field"] for e in body.get("errors", []) if e.get("field")} | (
+        {body["field"]} if body.get("field") else set()
+    )
+
+
+CASES = [
+    # accounts
+    ("POST", "/accounts", '{"name": ', 400, "body"),
+    ("POST", "/accounts", {"name": 5}, 422, "name"),
+    ("POST", "/accounts", {"name": "A", "colour": "red"}, 422, "colour"),
+    ("POST", "/accounts", {"name": "A", "tier": "gold"}, 422, "tier"),
+    ("POST", "/accounts", {"name": "A", "email_domains": ["not a domain"]}, 422, "email_domains"),
+    ("POST", "/accounts", {"name": "A", "parent": 999999}, 404, "account"),
+    ("POST", "/accounts", {}, 422, "name"),
+    ("GET", "/accounts/999999", None, 404, "account"),
+    ("GET", "/accounts/abc", None, 400, "account_id"),
+    ("PATCH", "/accounts/{account}", {"tier": "platinum"}, 422, "tier"),
+    ("PATCH", "/accounts/{account}", {"name": ""}, 422, "name"),
+    ("PATCH", "/accounts/{account}", {"version": 99}, 412, "version"),
+    ("PATCH", "/accounts/{account}", {"parent": "{account}"}, 422, "parent"),
+    # contacts
+    ("POST", "/contacts", {"name": "B"}, 422, "emails"),
+    ("POST", "/contacts", {"name": "B", "emails": []}, 422, "emails"),
+    ("POST", "/contacts", {"name": "B", "emails": ["nope"]}, 422, "emails"),
+    ("POST", "/contacts", {"emails": ["b@x.example"], "account": 999999}, 404, "account"),
+    ("POST", "/contacts", {"emails": ["b@x.example"], "is_account_admin": "maybe"}, 422, "is_account_admin"),
+    ("GET", "/contacts/999999", None, 404, "contact"),
+    ("PATCH", "/contacts/{contact}", {"emails": []}, 422, "emails"),
+    ("PATCH", "/contacts/{contact}", {"version": 99, "phone": "1"}, 412, "version"),
+    ("PATCH", "/contacts/{contact}", {"nickname": "x"}, 422, "nickname"),
+    # teams
+    ("POST", "/teams", {"name": ""}, 422, "name"),
+    ("POST", "/teams", {"name": "billing"}, 422, "name"),
+    ("POST", "/teams", {"name": "T", "members": []}, 422, "members"),
+    ("GET", "/teams/999999", None, 404, "team"),
+    ("PATCH", "/teams/{team}", {"name": ""}, 422, "name"),
+    ("PATCH", "/teams/{team}", {"name": 7}, 422, "name"),
+    # users
+    ("POST", "/users", {"email": "not-an-address"}, 422, "email"),
+    ("POST", "/users", {"email": "c@staff.example", "role": "wizard"}, 422, "role"),
+    ("POST", "/users", {"email": "c@staff.example", "teams": [999999]}, 404, "team"),
+    ("POST", "/users", {"email": "c@staff.example", "password": "short"}, 422, "password"),
+    ("POST", "/users", {"email": "admin@staff.example"}, 422, "email"),
+    ("GET", "/users/999999", None, 404, "id"),
+    ("PATCH", "/users/999999", {"name": "x"}, 404, "id"),
+    ("PATCH", "/users/{me}", {"is_active": "maybe"}, 422, "is_active"),
+    ("PATCH", "/users/{me}", {"role": "emperor"}, 422, "role"),
+    # the case list's query parameters
+    ("GET", "/cases?limit=0", None, 422, "limit"),
+    ("GET", "/cases?limit=ten", None, 400, "limit"),
+    ("GET", "/cases?sort=colour", None, 422, "sort"),
+    ("GET", "/cases?status=sleeping", None, 422, "status"),
+    ("GET", "/cases?priority=critical", None, 422, "priority"),
+    ("GET", "/cases?assignee=bob", None, 422, "assignee"),
+    ("GET", "/cases?created_after=yesterday", None, 422, "created_after"),
+    ("GET", "/cases?updated_before=2026-13-40", None, 422, "updated_before"),
+    ("GET", "/cases?cursor=not-a-cursor", None, 422, "cursor"),
+    ("GET", "/cases?team=support", None, 400, "team"),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "status", "field"), CASES)
+def test_bad_request_is_refused_naming_the_field(
+    admin_api: ApiClient, admin_user: User, records: dict[str, int], method, path, body, status, field
+) -> None:
+    ids = {**records, "me": admin_user.pk}
+    path = path.format(**ids)
+    if isinstance(body, dict):
+        body = json.loads(json.dumps(body).replace('"{account}"', str(ids["account"])))
+    counts = (Account.objects.count(), Contact.objects.count(), Team.objects.count(), User.objects.count())
+    raw = body if isinstance(body, str) else None
+    got, payload, _ = admin_api.call(method, path, None if raw else body, raw=raw)
+    assert got == status, payload
+    assert any(n == field or n.startswith(f"{field}.") for n in named(payload)), payload
+    assert payload["message"]
+    # Nothing was half-written.
+    assert counts == (
+        Account.objects.count(),
+        Contact.objects.count(),
+        Team.objects.count(),
+        User.objects.count(),
+    )
