@@ -268,6 +268,9 @@ def _open_case(actor: Actor, **f: Any) -> Case:
         team = f["service"].team
     if team is None and f["case_type"] is not None and f["case_type"].default_team_id:
         team = f["case_type"].default_team
+    if team is None and actor.kind == "agent" and actor.user is not None:
+        # An agent's case lands in their own (first) team, so they keep seeing it in their queues.
+        team = actor.user.teams.order_by("id").first()
     case = Case.objects.create(
         title=title,
         description=f["description"] or "",

@@ -95,12 +95,14 @@ def test_cursor_pages_visit_every_case_once_in_every_sort_order(api: ApiClient, 
     assert len(seen) == len(set(seen)) == 7
 
 
-def test_an_agent_opening_a_case_without_a_team_gets_it_back(api: ApiClient) -> None:
+def test_an_agent_opening_a_case_without_a_team_files_it_in_their_team(api: ApiClient, team) -> None:
     status, body, _ = api.post("/cases", {"title": "Walk-in customer"}, **{"Idempotency-Key": "walk-in-1"})
-    assert status == 201 and body["number"] and body["team"] is None
+    assert status == 201 and body["number"] and body["team"]["name"] == team.name
     again = api.post("/cases", {"title": "Walk-in customer"}, **{"Idempotency-Key": "walk-in-1"})
     assert again[0] == 201 and again[1]["number"] == body["number"]
     assert Case.objects.count() == 1
+    listed = [c["number"] for c in api.get("/cases?q=walk")[1]["items"]]
+    assert listed == [body["number"]]
 
 
 def test_partner_agent_counts_only_their_partner_teams_cases(api_as, lead, partner_agent, team) -> None:
