@@ -63,7 +63,7 @@ def create_survey(case_id: int) -> Survey | None:
             case_services.record_event(
                 case, "survey_sent", Actor.system(), data={"kind": survey.kind, "survey": survey.pk}
             )
-            notify("survey", case.pk, link=survey_link(survey), survey_id=survey.pk, kind=survey.kind)
+            notify("survey", case.pk, link=survey_link(survey), survey_id=survey.pk, survey_kind=survey.kind)
     except IntegrityError:
         return None  # a concurrent close made it first
     return survey
