@@ -138,7 +138,9 @@ def list_articles(
 
 
 @router.post("/articles", response={201: ArticleOut}, summary="Write an article")
-def create_article(request: HttpRequest, response: HttpResponse, payload: ArticleCreate) -> Status[dict[str, Any]]:
+def create_article(
+    request: HttpRequest, response: HttpResponse, payload: ArticleCreate
+) -> Status[dict[str, Any]]:
     user = _editor(request)
     require_write(request)
     data = payload.model_dump()
@@ -157,7 +159,9 @@ def read_article(request: HttpRequest, response: HttpResponse, article_id: int) 
     return article_dict(article)
 
 
-@router.patch("/articles/{article_id}", response=ArticleOut, summary="Change an article (kept in its history)")
+@router.patch(
+    "/articles/{article_id}", response=ArticleOut, summary="Change an article (kept in its history)"
+)
 def patch_article(
     request: HttpRequest,
     response: HttpResponse,
@@ -170,7 +174,9 @@ def patch_article(
     article = selectors.get_manageable_article(user, article_id)
     changes = payload.model_dump(exclude_unset=True)
     if "category" in changes:
-        changes["category"] = selectors.get_category_by_id(changes["category"]) if changes["category"] else None
+        changes["category"] = (
+            selectors.get_category_by_id(changes["category"]) if changes["category"] else None
+        )
     for key in ("title", "body", "status", "is_internal", "tags"):
         if key in changes and changes[key] is None:
             raise InvalidInput(f"{key} cannot be null", field=key)
@@ -179,7 +185,9 @@ def patch_article(
     return article_dict(selectors.get_manageable_article(user, updated.pk))
 
 
-@router.get("/articles/{article_id}/versions", response=list[VersionOut], summary="Who changed what, newest first")
+@router.get(
+    "/articles/{article_id}/versions", response=list[VersionOut], summary="Who changed what, newest first"
+)
 def article_versions(request: HttpRequest, article_id: int) -> list[dict[str, Any]]:
     user = _editor(request)
     article = selectors.get_manageable_article(user, article_id)
@@ -197,7 +205,9 @@ def article_versions(request: HttpRequest, article_id: int) -> list[dict[str, An
     ]
 
 
-@router.get("/kb/search-gaps", response=list[GapOut], summary="Searches of the knowledge base that found nothing")
+@router.get(
+    "/kb/search-gaps", response=list[GapOut], summary="Searches of the knowledge base that found nothing"
+)
 def search_gaps(request: HttpRequest, limit: int = 50) -> list[dict[str, Any]]:
     user = _editor(request)
     return selectors.search_gaps(user, limit=min(max(limit, 1), 200))

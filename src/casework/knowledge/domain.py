@@ -26,9 +26,16 @@ _ALLOWED_TAGS = {
     "a", "p", "br", "hr", "strong", "em", "code", "pre", "blockquote", "ul", "ol", "li",
     "h1", "h2", "h3", "h4", "h5", "h6", "img", "table", "thead", "tbody", "tr", "th", "td", "del", "s",
 }  # fmt: skip
-_ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "th": {"style"}, "td": {"style"}}
+_ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title"},
+    "th": {"style"},
+    "td": {"style"},
+}
 
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table").enable("strikethrough")
+_markdown = (
+    MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table").enable("strikethrough")
+)
 
 
 def render_markdown(source: str) -> str:
@@ -73,11 +80,12 @@ def is_visible(*, status: str, is_internal: bool, reader_is_staff: bool) -> bool
     return reader_is_staff or not is_internal
 
 
-STOP_WORDS = frozenset(
+_STOP_WORDS = (
     "a an and are as at be but by can do does for from has have how i if in into is it its my no not "
     "of on or our please the their there this to us was we what when where which while why will with "
-    "you your me hi hello thanks thank help need cannot can't doesn't isn't since after before".split()
+    "you your me hi hello thanks thank help need cannot can't doesn't isn't since after before"
 )
+STOP_WORDS = frozenset(_STOP_WORDS.split())
 
 
 def key_terms(text: str, limit: int = 6) -> list[str]:

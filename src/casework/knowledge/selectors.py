@@ -119,11 +119,7 @@ def search_gaps(user: Any, *, limit: int = 50) -> list[dict[str, Any]]:
     """The searches that found nothing, most frequent first, for the KB owners."""
     if not is_editor(user):
         return []
-    rows = (
-        SearchGap.objects.values("query")
-        .annotate(count=Count("id"))
-        .order_by("-count", "query")[:limit]
-    )
+    rows = SearchGap.objects.values("query").annotate(count=Count("id")).order_by("-count", "query")[:limit]
     return [{"query": r["query"], "count": r["count"]} for r in rows]
 
 

@@ -15,7 +15,14 @@ from casework.core import clock, search
 from casework.core.actors import Actor
 from casework.core.errors import InvalidInput, PermissionDenied, StaleVersion
 from casework.iam.domain import Role, is_staff_role
-from casework.knowledge.domain import STATUSES, ArticleStatus, normalise_tags, plain_text, render_markdown, slugify
+from casework.knowledge.domain import (
+    STATUSES,
+    ArticleStatus,
+    normalise_tags,
+    plain_text,
+    render_markdown,
+    slugify,
+)
 from casework.knowledge.models import (
     Article,
     ArticleCaseLink,
@@ -53,7 +60,8 @@ def _clean_status(status: str) -> str:
 def _unique_slug(title: str, exclude_pk: int | None = None) -> str:
     base = slugify(title)
     slug, n = base, 1
-    while Article.objects.filter(slug=slug).exclude(pk=exclude_pk).exists():
+    others = Article.objects.exclude(pk=exclude_pk) if exclude_pk is not None else Article.objects.all()
+    while others.filter(slug=slug).exists():
         n += 1
         slug = f"{base}-{n}"
     return slug
@@ -143,7 +151,8 @@ def update_article(
     current = Article.objects.select_for_update().get(pk=article.pk)
     if expected_version is not None and expected_version != current.version:
         raise StaleVersion(
-            f"the article was changed by someone else (version {current.version}, you had {expected_version})",
+            f"the article was changed by someone else "
+            f"(version {current.version}, you had {expected_version})",
             field="version",
             current_version=current.version,
         )
@@ -211,7 +220,9 @@ def link_article_to_case(by: Any, case: Any, article: Article) -> bool:
     require_editor(by)
     try:
         with transaction.atomic():
-            ArticleCaseLink.objects.create(article=article, case_id=case.pk, linked_by=by, created_at=clock.now())
+            ArticleCaseLink.objects.create(
+                article=article, case_id=case.pk, linked_by=by, created_at=clock.now()
+            )
     except IntegrityError:
         return False
     case_services.record_event(

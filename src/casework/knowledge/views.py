@@ -53,7 +53,11 @@ def article(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "knowledge/article.html",
-        {"article": found, "is_staff": selectors.is_staff_reader(request.user), "is_editor": selectors.is_editor(request.user)},
+        {
+            "article": found,
+            "is_staff": selectors.is_staff_reader(request.user),
+            "is_editor": selectors.is_editor(request.user),
+        },
     )
 
 
@@ -91,7 +95,9 @@ def manage(request: HttpRequest) -> HttpResponse:
         request,
         "knowledge/manage_list.html",
         {
-            "articles": selectors.search_manageable(request.user, q, status=status if status in STATUSES else ""),
+            "articles": selectors.search_manageable(
+                request.user, q, status=status if status in STATUSES else ""
+            ),
             "q": q,
             "status": status,
             "statuses": STATUSES,
@@ -115,7 +121,11 @@ def _form_values(request: HttpRequest) -> dict[str, Any]:
 @login_required
 def manage_new(request: HttpRequest) -> HttpResponse:
     _require_editor(request)
-    context: dict[str, Any] = {"statuses": STATUSES, "categories": selectors.categories(request.user), "article": None}
+    context: dict[str, Any] = {
+        "statuses": STATUSES,
+        "categories": selectors.categories(request.user),
+        "article": None,
+    }
     source_case = None
     number = request.GET.get("case") or request.POST.get("case") or ""
     if number:
@@ -229,5 +239,7 @@ def case_link(request: HttpRequest, number: str, article_id: int) -> HttpRespons
     except NotFound as exc:
         raise _not_found(exc) from None
     except CaseworkError as exc:
-        return HttpResponse(format_html('<p class="error" role="alert">{}</p>', exc.message), status=exc.status)
+        return HttpResponse(
+            format_html('<p class="error" role="alert">{}</p>', exc.message), status=exc.status
+        )
     return case_panel(request, number) if request.htmx else redirect(f"/cases/{case.number}/")  # type: ignore[attr-defined]

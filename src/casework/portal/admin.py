@@ -16,4 +16,15 @@ class PortalSettingsAdmin(admin.ModelAdmin):
 class SurveyAdmin(admin.ModelAdmin):
     list_display = ("case", "kind", "score", "sent_at", "answered_at")
     list_filter = ("kind",)
-    readonly_fields = ("case", "kind", "team", "agent", "case_type", "score", "comment", "sent_at", "expires_at", "answered_at")
+    readonly_fields = (
+        "case",
+        "kind",
+        "team",
+        "agent",
+        "case_type",
+        "score",
+        "comment",
+        "sent_at",
+        "expires_at",
+        "answered_at",
+    )

@@ -58,7 +58,9 @@ class DeflectionsOut(Schema):
     until: datetime | None
 
 
-@router.get("/surveys", response=SurveyResults, summary="Survey answers and averages per team, agent and case type")
+@router.get(
+    "/surveys", response=SurveyResults, summary="Survey answers and averages per team, agent and case type"
+)
 def survey_results(
     request: HttpRequest, kind: Literal["csat", "nps", "ces"] = "csat", answered_only: bool = True
 ) -> dict[str, Any]:
@@ -66,9 +68,15 @@ def survey_results(
     return surveys.results(user, kind=kind, answered_only=answered_only)
 
 
-@router.get("/portal/deflections", response=DeflectionsOut, summary="Submit-form visits a suggested article answered")
+@router.get(
+    "/portal/deflections", response=DeflectionsOut, summary="Submit-form visits a suggested article answered"
+)
 def deflections(
     request: HttpRequest, since: datetime | None = None, until: datetime | None = None
 ) -> dict[str, Any]:
     require_staff(request)
-    return {"deflections": selectors.deflection_count(since=since, until=until), "since": since, "until": until}
+    return {
+        "deflections": selectors.deflection_count(since=since, until=until),
+        "since": since,
+        "until": until,
+    }

@@ -12,5 +12,9 @@ def load_demo(ctx: Any) -> None:
     admin = ctx.users.get("admin@example.com")
     if admin is not None:
         services.update_branding(
-            admin, name="Casework Support", colour="#0b5fff", welcome="How can we help you today?", survey_kind="csat"
+            admin,
+            name="Casework Support",
+            colour="#0b5fff",
+            welcome="How can we help you today?",
+            survey_kind="csat",
         )

@@ -21,8 +21,12 @@ class CustomerStatus:
 CUSTOMER_STATUS: dict[str, CustomerStatus] = {
     "new": CustomerStatus("Received", "We have your request and will pick it up shortly.", "active"),
     "open": CustomerStatus("We're working on it", "Someone on our team is handling your request.", "active"),
-    "pending": CustomerStatus("Waiting for your reply", "We asked you something: please reply below.", "action"),
-    "on_hold": CustomerStatus("We're working on it", "We are waiting on a third party and will update you.", "active"),
+    "pending": CustomerStatus(
+        "Waiting for your reply", "We asked you something: please reply below.", "action"
+    ),
+    "on_hold": CustomerStatus(
+        "We're working on it", "We are waiting on a third party and will update you.", "active"
+    ),
     "resolved": CustomerStatus("Solution proposed", "Please tell us whether this solves it.", "action"),
     "closed": CustomerStatus("Closed", "This request is finished. Write again to open a follow-up.", "done"),
     "cancelled": CustomerStatus("Cancelled", "This request was withdrawn.", "done"),
@@ -87,10 +91,18 @@ class Scale:
 
 
 SCALES: dict[str, Scale] = {
-    SurveyKind.CSAT: Scale("How satisfied are you with how we handled your request?", 1, 5, "Very unsatisfied", "Very satisfied"),
-    SurveyKind.NPS: Scale("How likely are you to recommend us to a friend or colleague?", 0, 10, "Not at all likely", "Extremely likely"),
+    SurveyKind.CSAT: Scale(
+        "How satisfied are you with how we handled your request?", 1, 5, "Very unsatisfied", "Very satisfied"
+    ),
+    SurveyKind.NPS: Scale(
+        "How likely are you to recommend us to a friend or colleague?",
+        0,
+        10,
+        "Not at all likely",
+        "Extremely likely",
+    ),
     SurveyKind.CES: Scale("How easy was it to get your issue resolved?", 1, 7, "Very difficult", "Very easy"),
-}  # fmt: skip
+}
 
 
 class ScoreOutOfRange(ValueError):
@@ -158,7 +170,11 @@ def contrast_ratio(a: str, b: str) -> float:
 
 def text_colour_on(background: str) -> str:
     """White or near-black text, whichever reads better on the brand colour (WCAG contrast)."""
-    return "#ffffff" if contrast_ratio(background, "#ffffff") >= contrast_ratio(background, "#111111") else "#111111"
+    return (
+        "#ffffff"
+        if contrast_ratio(background, "#ffffff") >= contrast_ratio(background, "#111111")
+        else "#111111"
+    )
 
 
 def link_colour_on_white(brand: str) -> str:

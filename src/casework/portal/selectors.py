@@ -129,4 +129,6 @@ def resolved_cases_before(moment: datetime) -> QuerySet[Case]:
 
 
 def reminder_sent(case: Case) -> bool:
+    if case.resolved_at is None:
+        return False
     return AutoCloseReminder.objects.filter(case=case, resolved_at=case.resolved_at).exists()

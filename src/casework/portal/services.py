@@ -25,7 +25,7 @@ from casework.cases import services as case_services
 from casework.cases.services import NewAttachment
 from casework.core import clock, signing
 from casework.core.actors import Actor
-from casework.core.errors import CaseworkError, Conflict, InvalidInput, PermissionDenied
+from casework.core.errors import CaseworkError, InvalidInput, PermissionDenied
 from casework.core.notify import notify
 from casework.iam import selectors as iam_selectors
 from casework.iam import services as iam_services
@@ -134,7 +134,9 @@ def sign_up(email: str, password: str, *, name: str = "", client: str = "") -> s
         )
         return SIGN_UP_SENT
     with transaction.atomic():
-        user = iam_services.create_user(address, role=Role.CUSTOMER, name=name.strip()[:200], password=password)
+        user = iam_services.create_user(
+            address, role=Role.CUSTOMER, name=name.strip()[:200], password=password
+        )
         token = signing.make_token("verify_email", user_id=user.pk, email=address)
     url = link(f"/portal/verify/{token}")
     _send(
@@ -253,7 +255,9 @@ def submit_case(
             attachments=attachments,
         )
         if session_key:
-            SuggestionOpen.objects.filter(session_key=session_key, case_id__isnull=True).update(case_id=case.pk)
+            SuggestionOpen.objects.filter(session_key=session_key, case_id__isnull=True).update(
+                case_id=case.pk
+            )
     return case
 
 
@@ -312,7 +316,9 @@ def reject_by_link(token: str, *, reason: str) -> Any:
 # --- deflection --------------------------------------------------------------------
 
 
-def record_suggestion_open(session_key: str, article_id: int, *, subject: str = "", contact: Any = None) -> None:
+def record_suggestion_open(
+    session_key: str, article_id: int, *, subject: str = "", contact: Any = None
+) -> None:
     """The customer opened a suggested article from the submit form."""
     if not session_key:
         return
@@ -341,11 +347,13 @@ def send_auto_close_reminders() -> int:
         try:
             with transaction.atomic():
                 AutoCloseReminder.objects.create(case=case, resolved_at=case.resolved_at, sent_at=now)
+                links = resolution_links(case.pk)
                 notify(
                     "auto_close_reminder",
                     case.pk,
                     close_at=auto_close_at(case.resolved_at, days).isoformat(),
-                    **resolution_links(case.pk),
+                    accept_link=links["accept_link"],
+                    reject_link=links["reject_link"],
                 )
         except IntegrityError:
             continue  # reminded already (by this sweep before, or by a concurrent one)

@@ -20,7 +20,14 @@ from casework.core.errors import Conflict, InvalidInput, NotFound
 from casework.core.notify import notify
 from casework.iam.domain import is_staff_role
 from casework.portal import selectors
-from casework.portal.domain import SCALES, SURVEY_VALID_DAYS, ScoreOutOfRange, check_score, nps, survey_expires_at
+from casework.portal.domain import (
+    SCALES,
+    SURVEY_VALID_DAYS,
+    ScoreOutOfRange,
+    check_score,
+    nps,
+    survey_expires_at,
+)
 from casework.portal.models import Survey
 from casework.portal.services import link
 
@@ -71,9 +78,10 @@ def create_survey(case_id: int) -> Survey | None:
 
 def survey_from_token(token: str) -> Survey:
     data = signing.read_token(token, "survey", max_age_seconds=SURVEY_VALID_DAYS * 24 * 3600)
-    survey = (
-        Survey.objects.select_related("case", "case__contact").filter(pk=data.get("survey_id")).first()
-    )
+    survey_id = data.get("survey_id")
+    if not isinstance(survey_id, int):
+        raise NotFound("no such survey", field="token")
+    survey = Survey.objects.select_related("case", "case__contact").filter(pk=survey_id).first()
     if survey is None:
         raise NotFound("no such survey", field="token")
     return survey
@@ -95,7 +103,9 @@ def answer_survey(survey: Survey, *, score: Any, comment: str = "") -> Survey:
     except (TypeError, ValueError, ScoreOutOfRange) as exc:
         scale = SCALES[current.kind]
         raise InvalidInput(
-            str(exc) if isinstance(exc, ScoreOutOfRange) else f"choose a score from {scale.low} to {scale.high}",
+            str(exc)
+            if isinstance(exc, ScoreOutOfRange)
+            else f"choose a score from {scale.low} to {scale.high}",
             field="score",
         ) from None
     current.comment = (comment or "").strip()[:4000]
@@ -161,7 +171,15 @@ def _averages(rows: list[Survey], key: str, kind: str) -> list[dict[str, Any]]:
 def results(user: Any, *, kind: str = "csat", answered_only: bool = True, limit: int = 200) -> dict[str, Any]:
     """Surveys of the cases this staff member may see, and the averages per team, agent and case type."""
     if user is None or not is_staff_role(user.role):
-        return {"kind": kind, "count": 0, "average": None, "surveys": [], "by_team": [], "by_agent": [], "by_case_type": []}
+        return {
+            "kind": kind,
+            "count": 0,
+            "average": None,
+            "surveys": [],
+            "by_team": [],
+            "by_agent": [],
+            "by_case_type": [],
+        }
     if kind not in SCALES:
         raise InvalidInput("kind is csat, nps or ces", field="kind")
     surveys = Survey.objects.filter(kind=kind, case__in=case_selectors.visible_cases(user)).select_related(

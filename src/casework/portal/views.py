@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -30,11 +31,11 @@ def _client(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
-def customer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def customer_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Signed in as a customer; staff have the workspace, not the portal."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         user: Any = request.user
         if not user.is_authenticated:
             return redirect(f"/portal/sign-in?next={request.path}")
@@ -99,7 +100,9 @@ def request_link(request: HttpRequest) -> HttpResponse:
     try:
         message = services.request_sign_in_link(email, client=_client(request))
     except CaseworkError as exc:
-        return render(request, "portal/sign_in.html", {"email": email, "link_error": exc.message}, status=exc.status)
+        return render(
+            request, "portal/sign_in.html", {"email": email, "link_error": exc.message}, status=exc.status
+        )
     return render(request, "portal/notice.html", {"title": "Check your inbox", "message": message})
 
 
@@ -121,7 +124,10 @@ def sign_up(request: HttpRequest) -> HttpResponse:
         context.update(email=request.POST.get("email", ""), name=request.POST.get("name", ""))
         try:
             message = services.sign_up(
-                context["email"], request.POST.get("password", ""), name=context["name"], client=_client(request)
+                context["email"],
+                request.POST.get("password", ""),
+                name=context["name"],
+                client=_client(request),
             )
         except CaseworkError as exc:
             context["error"], context["error_field"] = exc.message, exc.field
@@ -155,7 +161,9 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 def case_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "open")
     q = request.GET.get("q", "")
-    cases = list(selectors.my_cases(request.user, status=status if status in {"open", "closed"} else "", q=q)[:100])
+    cases = list(
+        selectors.my_cases(request.user, status=status if status in {"open", "closed"} else "", q=q)[:100]
+    )
     return render(
         request,
         "portal/case_list.html",
@@ -200,11 +208,15 @@ def _render_case(request: HttpRequest, case: Any, *, error: str = "", status: in
 @require_POST
 def case_reply(request: HttpRequest, number: str) -> HttpResponse:
     try:
-        case = services.reply(request.user, number, text=request.POST.get("text", ""), attachments=_attachments(request))
+        case = services.reply(
+            request.user, number, text=request.POST.get("text", ""), attachments=_attachments(request)
+        )
     except NotFound:
         raise Http404("no such case") from None
     except CaseworkError as exc:
-        return _render_case(request, selectors.my_case(request.user, number), error=exc.message, status=exc.status)
+        return _render_case(
+            request, selectors.my_case(request.user, number), error=exc.message, status=exc.status
+        )
     if case.number != number.upper():
         messages.info(request, f"That request was closed, so we opened a follow-up: {case.number}.")
     return redirect(f"/portal/cases/{case.number}/")
@@ -218,7 +230,9 @@ def case_accept(request: HttpRequest, number: str) -> HttpResponse:
     except NotFound:
         raise Http404("no such case") from None
     except CaseworkError as exc:
-        return _render_case(request, selectors.my_case(request.user, number), error=exc.message, status=exc.status)
+        return _render_case(
+            request, selectors.my_case(request.user, number), error=exc.message, status=exc.status
+        )
     messages.success(request, "Thank you: we have closed your request.")
     return redirect(f"/portal/cases/{number.upper()}/")
 
@@ -231,13 +245,15 @@ def case_reject(request: HttpRequest, number: str) -> HttpResponse:
     except NotFound:
         raise Http404("no such case") from None
     except CaseworkError as exc:
-        return _render_case(request, selectors.my_case(request.user, number), error=exc.message, status=exc.status)
+        return _render_case(
+            request, selectors.my_case(request.user, number), error=exc.message, status=exc.status
+        )
     messages.success(request, "Thank you: we have reopened your request and will look at it again.")
     return redirect(f"/portal/cases/{number.upper()}/")
 
 
 @customer_required
-def case_attachment(request: HttpRequest, number: str, attachment_id: int) -> HttpResponse:
+def case_attachment(request: HttpRequest, number: str, attachment_id: int) -> HttpResponseBase:
     try:
         case = selectors.my_case(request.user, number)
     except NotFound:
@@ -271,7 +287,11 @@ def case_new(request: HttpRequest) -> HttpResponse:
     }
     if request.method == "POST" and request.POST.get("submit") == "1":
         values = {f["key"]: request.POST.get(f"cf_{f['key']}", "") for f in context["fields"]}
-        context.update(values=values, title=request.POST.get("title", ""), description=request.POST.get("description", ""))
+        context.update(
+            values=values,
+            title=request.POST.get("title", ""),
+            description=request.POST.get("description", ""),
+        )
         try:
             case = services.submit_case(
                 request.user,
@@ -370,7 +390,9 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
     }
     if request.method == "POST":
         try:
-            surveys.answer_survey(found, score=request.POST.get("score"), comment=request.POST.get("comment", ""))
+            surveys.answer_survey(
+                found, score=request.POST.get("score"), comment=request.POST.get("comment", "")
+            )
         except CaseworkError as exc:
             context["error"] = exc.message
             return render(request, "portal/survey.html", context, status=exc.status)

@@ -144,7 +144,11 @@ def test_customer_signs_up_submits_follows_accepts_and_rates(
     case = case_selectors.get_case(lead, number)
     case = case_services.assign(Actor.agent(lead), case, assignee=lead)
     case_services.change_status(
-        Actor.agent(lead), case, "resolved", resolution_code="solved", resolution_summary="Replaced the roller."
+        Actor.agent(lead),
+        case,
+        "resolved",
+        resolution_code="solved",
+        resolution_summary="Replaced the roller.",
     )
     page.reload()
     assert page.inner_text("#case-status") == "Solution proposed"

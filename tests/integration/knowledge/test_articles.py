@@ -30,8 +30,8 @@ def test_markdown_with_script_and_javascript_links_is_neutralised(agent: Any) ->
     article = services.create_article(
         agent,
         title="Dangerous",
-        body='<script>alert(1)</script>\n\n[click](javascript:alert(2)) <img src=x onerror=alert(3)>\n\n'
-        '[ok](https://example.com)',
+        body="<script>alert(1)</script>\n\n[click](javascript:alert(2)) <img src=x onerror=alert(3)>\n\n"
+        "[ok](https://example.com)",
         status="published",
     )
     html = Client().get(f"/kb/{article.slug}").content.decode()
@@ -74,7 +74,9 @@ def test_every_change_is_kept_with_who_changed_what(agent: Any, lead: Any, publi
     assert history[2].changed_fields == ["created"]
 
 
-def test_a_search_that_finds_nothing_is_logged_for_the_kb_owners(published: Any, lead: Any, api_as: Any) -> None:
+def test_a_search_that_finds_nothing_is_logged_for_the_kb_owners(
+    published: Any, lead: Any, api_as: Any
+) -> None:
     Client().get("/kb/", {"q": "quantum flux"})
     Client().get("/kb/", {"q": "quantum flux"})
     Client().get("/kb/", {"q": "password"})
@@ -96,9 +98,14 @@ def test_views_and_was_this_helpful_are_counted(published: Any) -> None:
 
 def test_agents_manage_articles_through_the_api(api: Any, agent: Any) -> None:
     category = services.create_category("Billing")
-    status, created, response = api.post(
+    status, created, _response = api.post(
         "/articles",
-        {"title": "Refunds", "body": "We refund within **5 days**.", "category": category.pk, "tags": ["Refund"]},
+        {
+            "title": "Refunds",
+            "body": "We refund within **5 days**.",
+            "category": category.pk,
+            "tags": ["Refund"],
+        },
     )
     assert status == 201 and created["status"] == "draft" and created["tags"] == ["refund"]
     assert "<strong>5 days</strong>" in created["body_html"]
@@ -116,14 +123,16 @@ def test_agents_manage_articles_through_the_api(api: Any, agent: Any) -> None:
 
 
 def test_partner_agents_and_customers_cannot_write_articles(partner_agent: Any, api_as: Any) -> None:
-    status, body, _ = api_as(partner_agent).post("/articles", {"title": "Mine"})
+    status, _body, _ = api_as(partner_agent).post("/articles", {"title": "Mine"})
     assert status == 403
 
 
 def test_editors_write_in_the_workspace(agent: Any) -> None:
     client = Client()
     client.force_login(agent)
-    response = client.post("/kb/manage/new", {"title": "How to print", "body": "Press *print*.", "status": "published"})
+    response = client.post(
+        "/kb/manage/new", {"title": "How to print", "body": "Press *print*.", "status": "published"}
+    )
     assert response.status_code == 302
     article = selectors.search_manageable(agent, "print")[0]
     assert article.body_html.strip() == "<p>Press <em>print</em>.</p>"

@@ -19,8 +19,12 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def articles(agent: Any) -> list[Any]:
     return [
-        services.create_article(agent, title="Printer labels stopped printing", body="Re-select the printer.", status="published"),
-        services.create_article(agent, title="Invoice VAT rates", body="VAT follows the address.", status="published"),
+        services.create_article(
+            agent, title="Printer labels stopped printing", body="Re-select the printer.", status="published"
+        ),
+        services.create_article(
+            agent, title="Invoice VAT rates", body="VAT follows the address.", status="published"
+        ),
     ]
 
 
@@ -31,7 +35,9 @@ def workspace(agent: Any) -> Client:
     return client
 
 
-def test_the_panel_suggests_articles_matching_the_case(workspace: Client, make_case: Any, articles: list[Any]) -> None:
+def test_the_panel_suggests_articles_matching_the_case(
+    workspace: Client, make_case: Any, articles: list[Any]
+) -> None:
     case = make_case(title="Labels not printing since the update", description="The printer is silent")
     html = workspace.get(f"/kb/case/{case.number}/panel").content.decode()
     assert "Printer labels stopped printing" in html
@@ -50,7 +56,9 @@ def test_another_teams_case_has_no_panel(make_case: Any, articles: list[Any]) ->
     assert client.get(f"/kb/case/{case.number}/panel").status_code == 404
 
 
-def test_linking_an_article_records_it_on_the_case(workspace: Client, make_case: Any, articles: list[Any], agent: Any) -> None:
+def test_linking_an_article_records_it_on_the_case(
+    workspace: Client, make_case: Any, articles: list[Any], agent: Any
+) -> None:
     case = make_case(title="Labels not printing")
     workspace.post(f"/kb/case/{case.number}/link/{articles[0].pk}", HTTP_HX_REQUEST="true")
     workspace.post(f"/kb/case/{case.number}/link/{articles[0].pk}", HTTP_HX_REQUEST="true")  # once only
@@ -59,7 +67,9 @@ def test_linking_an_article_records_it_on_the_case(workspace: Client, make_case:
     assert events[0].visibility == "internal"
 
 
-def test_sending_an_article_posts_it_to_the_customer_as_a_reply(workspace: Client, make_case: Any, articles: list[Any], agent: Any) -> None:
+def test_sending_an_article_posts_it_to_the_customer_as_a_reply(
+    workspace: Client, make_case: Any, articles: list[Any], agent: Any
+) -> None:
     case = make_case(title="Labels not printing")
     workspace.post(f"/kb/case/{case.number}/link/{articles[0].pk}", {"send": "1"}, HTTP_HX_REQUEST="true")
     replies = [m for m in case_selectors.messages(case, public_only=True) if m.direction == "outbound"]
@@ -67,15 +77,20 @@ def test_sending_an_article_posts_it_to_the_customer_as_a_reply(workspace: Clien
     assert f"/kb/{articles[0].slug}" in replies[0].text
 
 
-def test_an_article_is_created_from_the_case_with_its_resolution(workspace: Client, make_case: Any, agent: Any) -> None:
+def test_an_article_is_created_from_the_case_with_its_resolution(
+    workspace: Client, make_case: Any, agent: Any
+) -> None:
     case = make_case(title="Scanner jams", description="Paper jams at page 2")
     actor = Actor.agent(agent)
     case = case_services.assign(actor, case, assignee=agent)
-    case_services.change_status(actor, case, "resolved", resolution_code="solved", resolution_summary="Clean the rollers.")
+    case_services.change_status(
+        actor, case, "resolved", resolution_code="solved", resolution_summary="Clean the rollers."
+    )
     form = workspace.get(f"/kb/manage/new?case={case.number}").content.decode()
     assert "Scanner jams" in form and "Clean the rollers." in form
     workspace.post(
-        f"/kb/manage/new?case={case.number}", {"title": "Scanner jams", "body": "Clean the rollers.", "status": "draft"}
+        f"/kb/manage/new?case={case.number}",
+        {"title": "Scanner jams", "body": "Clean the rollers.", "status": "draft"},
     )
     from casework.knowledge.selectors import search_manageable
 

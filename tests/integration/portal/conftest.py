@@ -28,8 +28,12 @@ def _fresh_rate_limits() -> Iterator[None]:
 
 
 def make_customer(email: str, *, account: Any = None, is_account_admin: bool = False, name: str = "") -> Any:
-    user = iam_services.create_user(email, role="customer", name=name or email.split("@")[0], password=PASSWORD)
-    contact = ContactFactory(name=user.name, account=account or AccountFactory(), is_account_admin=is_account_admin, email=None)
+    user = iam_services.create_user(
+        email, role="customer", name=name or email.split("@")[0], password=PASSWORD
+    )
+    contact = ContactFactory(
+        name=user.name, account=account or AccountFactory(), is_account_admin=is_account_admin, email=None
+    )
     account_services.add_email(contact, email)
     account_services.verify_portal_address(email, user)
     contact.refresh_from_db()
@@ -77,5 +81,10 @@ def resolve(agent: Any) -> Callable[[Any], Any]:
 def customer_case(customer: Any, team: Any) -> Any:
     contact = customer.contact
     return case_services.open_case(
-        Actor.customer(contact, user=customer), title="Printer on fire", description="Smoke everywhere", contact=contact, team=team, channel="portal"
+        Actor.customer(contact, user=customer),
+        title="Printer on fire",
+        description="Smoke everywhere",
+        contact=contact,
+        team=team,
+        channel="portal",
     )

@@ -21,7 +21,12 @@ def test_an_admin_sets_the_portal_name_logo_and_colour(admin_user: Any) -> None:
     assert bad.status_code == 422
     client.post(
         "/portal/manage/branding",
-        {"name": "Acme Help", "colour": "#ffe066", "logo_url": "https://acme.example/logo.png", "survey_kind": "ces"},
+        {
+            "name": "Acme Help",
+            "colour": "#ffe066",
+            "logo_url": "https://acme.example/logo.png",
+            "survey_kind": "ces",
+        },
     )
     page = Client().get("/portal/").content.decode()
     assert "Acme Help" in page and "https://acme.example/logo.png" in page

@@ -47,7 +47,9 @@ def test_opening_a_suggestion_then_submitting_is_not_a_deflection(portal: Client
     assert selectors.deflection_count() == 0
 
 
-def test_deflections_are_counted_for_reporting_through_the_api(portal: Client, article: Any, lead: Any, api_as: Any) -> None:
+def test_deflections_are_counted_for_reporting_through_the_api(
+    portal: Client, article: Any, lead: Any, api_as: Any
+) -> None:
     portal.get("/portal/cases/new")
     portal.get(f"/portal/suggestion/{article.pk}")
     status, body, _ = api_as(lead).get("/portal/deflections")
@@ -75,7 +77,9 @@ def test_a_resolved_case_gets_a_reminder_then_closes_by_itself(
     assert customer_case.status == "closed"
 
 
-def test_a_case_the_customer_answered_is_not_auto_closed(customer_case: Any, resolve: Any, portal: Client) -> None:
+def test_a_case_the_customer_answered_is_not_auto_closed(
+    customer_case: Any, resolve: Any, portal: Client
+) -> None:
     with time_machine.travel(clock.now(), tick=False) as traveller:
         resolve(customer_case)
         portal.post(f"/portal/cases/{customer_case.number}/reject", {"reason": "no"})

@@ -36,7 +36,9 @@ def test_sign_up_sends_a_verification_link_and_shows_nothing_before_it_is_used(t
     case_services.open_case(Actor.customer(known), title="Old case", contact=known, team=team)
 
     client = Client()
-    response = client.post("/portal/sign-up", {"email": "nina@northwind.example", "password": NEW_PASSWORD, "name": "Nina"})
+    response = client.post(
+        "/portal/sign-up", {"email": "nina@northwind.example", "password": NEW_PASSWORD, "name": "Nina"}
+    )
     assert response.status_code == 200
     assert "Check your inbox" in response.content.decode()
     assert len(mail.outbox) == 1
@@ -134,7 +136,11 @@ def test_a_sign_in_link_for_an_unknown_address_sends_nothing_and_answers_the_sam
 
 def test_rate_limits_answer_the_same_for_known_and_unknown_addresses(customer: Any) -> None:
     def ask(email: str) -> int:
-        return Client(REMOTE_ADDR=f"10.0.0.{hash(email) % 200}").post("/portal/sign-in/link", {"email": email}).status_code
+        return (
+            Client(REMOTE_ADDR=f"10.0.0.{hash(email) % 200}")
+            .post("/portal/sign-in/link", {"email": email})
+            .status_code
+        )
 
     known = [ask(customer.email) for _ in range(4)]
     unknown = [ask("ghost@example.org") for _ in range(4)]
@@ -144,7 +150,10 @@ def test_rate_limits_answer_the_same_for_known_and_unknown_addresses(customer: A
 
 def test_password_guessing_is_slowed_down(customer: Any) -> None:
     client = Client()
-    codes = [client.post("/portal/sign-in", {"email": customer.email, "password": "guess"}).status_code for _ in range(6)]
+    codes = [
+        client.post("/portal/sign-in", {"email": customer.email, "password": "guess"}).status_code
+        for _ in range(6)
+    ]
     assert codes[-1] == 429
     # Even the right password waits until the window has passed.
     assert client.post("/portal/sign-in", {"email": customer.email, "password": PASSWORD}).status_code == 429

@@ -28,7 +28,9 @@ def test_customer_sees_their_own_case_with_status_in_their_words(portal: Client,
     assert "Casework" not in page.split("<main", 1)[0]  # the portal's own header, not the agent topbar
 
 
-def test_another_customers_case_is_not_found_by_url_nor_by_search(customer_case: Case, other_customer: Any) -> None:
+def test_another_customers_case_is_not_found_by_url_nor_by_search(
+    customer_case: Case, other_customer: Any
+) -> None:
     client = Client()
     client.force_login(other_customer)
     assert client.get(f"/portal/cases/{customer_case.number}/").status_code == 404
@@ -55,24 +57,41 @@ def test_internal_notes_never_reach_the_portal(portal: Client, customer_case: Ca
     assert "We&#x27;re working on it" in page or "We're working on it" in page
 
 
-def test_customer_submits_a_case_with_the_case_types_customer_fields(portal: Client, customer: Any, team: Any) -> None:
+def test_customer_submits_a_case_with_the_case_types_customer_fields(
+    portal: Client, customer: Any, team: Any
+) -> None:
     case_type = CaseType.objects.create(
         name="Hardware",
         key="hardware",
         fields_schema=[
-            {"key": "serial", "label": "Serial number", "type": "text", "required": True, "customer_visible": True},
-            {"key": "model", "label": "Model", "type": "choice", "customer_visible": True, "options": ["X1", "X2"]},
+            {
+                "key": "serial",
+                "label": "Serial number",
+                "type": "text",
+                "required": True,
+                "customer_visible": True,
+            },
+            {
+                "key": "model",
+                "label": "Model",
+                "type": "choice",
+                "customer_visible": True,
+                "options": ["X1", "X2"],
+            },
             {"key": "rma", "label": "RMA", "type": "text", "customer_visible": False},
         ],
     )
-    service = ServiceDefinition.objects.create(name="Broken device", key="broken", case_type=case_type, team=team)
+    service = ServiceDefinition.objects.create(
+        name="Broken device", key="broken", case_type=case_type, team=team
+    )
     ServiceDefinition.objects.create(name="Internal only", key="internal", customer_visible=False)
     form = portal.get(f"/portal/cases/new?service={service.pk}").content.decode()
     assert "Serial number" in form and "Model" in form
     assert "RMA" not in form and "Internal only" not in form
 
     missing = portal.post(
-        "/portal/cases/new", {"submit": "1", "service": service.pk, "title": "Dead", "description": "No power"}
+        "/portal/cases/new",
+        {"submit": "1", "service": service.pk, "title": "Dead", "description": "No power"},
     )
     assert missing.status_code == 422
     assert "Serial number is required" in missing.content.decode()
@@ -109,7 +128,9 @@ def test_unverified_customer_cannot_submit(db: Any) -> None:
     assert not Case.objects.exists()
 
 
-def test_customer_replies_with_an_attachment_and_a_pending_case_reopens(portal: Client, customer_case: Case, agent: Any) -> None:
+def test_customer_replies_with_an_attachment_and_a_pending_case_reopens(
+    portal: Client, customer_case: Case, agent: Any
+) -> None:
     case_services.post_reply(Actor.agent(agent), customer_case, text="Which model?", status="pending")
     response = portal.post(
         f"/portal/cases/{customer_case.number}/reply",
@@ -125,7 +146,9 @@ def test_customer_replies_with_an_attachment_and_a_pending_case_reopens(portal: 
     assert download.status_code == 200 and b"".join(download.streaming_content) == b"log"
 
 
-def test_customer_accepts_a_proposed_resolution_in_the_portal(portal: Client, customer_case: Case, resolve: Any) -> None:
+def test_customer_accepts_a_proposed_resolution_in_the_portal(
+    portal: Client, customer_case: Case, resolve: Any
+) -> None:
     resolve(customer_case)
     page = portal.get(f"/portal/cases/{customer_case.number}/").content.decode()
     assert "Solution proposed" in page and "Replaced the toner." in page
@@ -134,7 +157,9 @@ def test_customer_accepts_a_proposed_resolution_in_the_portal(portal: Client, cu
     assert customer_case.status == "closed"
 
 
-def test_customer_rejects_a_resolution_with_a_reason_and_the_case_reopens(portal: Client, customer_case: Case, resolve: Any) -> None:
+def test_customer_rejects_a_resolution_with_a_reason_and_the_case_reopens(
+    portal: Client, customer_case: Case, resolve: Any
+) -> None:
     resolve(customer_case)
     refused = portal.post(f"/portal/cases/{customer_case.number}/reject", {"reason": ""})
     assert refused.status_code == 422

@@ -37,7 +37,9 @@ def path_of(link: str) -> str:
     return "/portal/" + link.split("/portal/", 1)[1]
 
 
-def test_closing_a_case_sends_one_survey_by_email_link(customer_case: Any, close: Any, notifications: list[Any]) -> None:
+def test_closing_a_case_sends_one_survey_by_email_link(
+    customer_case: Any, close: Any, notifications: list[Any]
+) -> None:
     close(customer_case)
     survey = Survey.objects.get(case=customer_case)
     sent = [n for n in notifications if n.kind == "survey"]
@@ -58,12 +60,16 @@ def test_a_case_reopened_before_closing_and_closed_twice_over_is_surveyed_once(
     from casework.cases.events import CaseChanged
     from casework.portal.surveys import on_case_changed
 
-    on_case_changed(CaseChanged(case_id=case.pk, actor=Actor.system(), changes={"status": ("resolved", "closed")}))
+    on_case_changed(
+        CaseChanged(case_id=case.pk, actor=Actor.system(), changes={"status": ("resolved", "closed")})
+    )
     assert Survey.objects.filter(case=case).count() == 1
     assert len([n for n in notifications if n.kind == "survey"]) == 1
 
 
-def test_customer_answers_the_survey_once_by_its_link(customer_case: Any, close: Any, notifications: list[Any]) -> None:
+def test_customer_answers_the_survey_once_by_its_link(
+    customer_case: Any, close: Any, notifications: list[Any]
+) -> None:
     close(customer_case)
     link = path_of(next(n for n in notifications if n.kind == "survey").context["link"])
     visitor = Client()
@@ -87,13 +93,17 @@ def test_the_survey_closes_after_28_days(customer_case: Any, close: Any, notific
     assert Survey.objects.get(case=customer_case).score is None
 
 
-def test_the_closed_case_page_in_the_portal_offers_the_survey(portal: Client, customer_case: Any, close: Any) -> None:
+def test_the_closed_case_page_in_the_portal_offers_the_survey(
+    portal: Client, customer_case: Any, close: Any
+) -> None:
     close(customer_case)
     page = portal.get(f"/portal/cases/{customer_case.number}/").content.decode()
     assert "/portal/survey/" in page and "Tell us how we did" in page
 
 
-def test_admins_can_switch_the_survey_to_nps(customer_case: Any, close: Any, admin_user: Any, notifications: list[Any]) -> None:
+def test_admins_can_switch_the_survey_to_nps(
+    customer_case: Any, close: Any, admin_user: Any, notifications: list[Any]
+) -> None:
     portal_services.update_branding(admin_user, name="Help", colour="#123456", survey_kind="nps")
     close(customer_case)
     link = path_of(next(n for n in notifications if n.kind == "survey").context["link"])
@@ -108,14 +118,20 @@ def test_results_show_on_the_case_and_as_averages_per_team_agent_and_case_type(
     hardware = CaseType.objects.create(name="Hardware", key="hardware")
     contact = customer.contact
     for score in (5, 3):
-        case = case_services.open_case(Actor.customer(contact), title=f"Case {score}", contact=contact, team=team, case_type=hardware)
+        case = case_services.open_case(
+            Actor.customer(contact), title=f"Case {score}", contact=contact, team=team, case_type=hardware
+        )
         close(case)
         survey = Survey.objects.get(case=case)
-        Client().post(path_of(portal_services.link("/portal/survey/") + _token(survey)), {"score": str(score)})
+        Client().post(
+            path_of(portal_services.link("/portal/survey/") + _token(survey)), {"score": str(score)}
+        )
     status, body, _ = api_as(lead).get("/surveys")
     assert status == 200
     assert body["count"] == 2 and body["average"] == 4.0
-    assert body["by_team"] == [{"id": team.pk, "name": "Support", "responses": 2, "average": 4.0, "nps": None}]
+    assert body["by_team"] == [
+        {"id": team.pk, "name": "Support", "responses": 2, "average": 4.0, "nps": None}
+    ]
     assert body["by_agent"][0]["name"] == agent.name and body["by_agent"][0]["average"] == 4.0
     assert body["by_case_type"][0]["name"] == "Hardware"
     # The case's representation carries its survey (cases.hooks.case_extras).
