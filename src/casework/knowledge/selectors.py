@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from casework.core import search
 from casework.core.errors import NotFound
@@ -37,12 +39,28 @@ def manageable_articles(user: Any) -> QuerySet[Article]:
     return Article.objects.select_related("category", "updated_by")
 
 
+def _matching_ids(query: str) -> Any:
+    """Ids of articles whose text matches the query. On SQLite the full-text table
+    must drive the join (CROSS JOIN fixes the order): joined the other way round,
+    SQLite runs the MATCH once per document, ~30x slower at 10,000 articles."""
+    if connection.vendor != "sqlite":
+        return search.matching_ids(SEARCH_KIND, query)
+    words = search.terms(query)
+    if not words:
+        return Article.objects.none().values("id")
+    return RawSQL(
+        "SELECT d.object_id FROM core_search_fts f CROSS JOIN core_searchdocument d ON d.id = f.rowid "
+        "WHERE core_search_fts MATCH %s AND d.kind = %s",
+        (" ".join(f'"{w}"*' for w in words), SEARCH_KIND),
+    )
+
+
 def search_articles(user: Any, query: str, *, limit: int = 20, category: str = "") -> list[Article]:
     articles = readable_articles(user)
     if category:
         articles = articles.filter(category__slug=category)
     if query.strip():
-        articles = articles.filter(id__in=search.matching_ids(SEARCH_KIND, query))
+        articles = articles.filter(id__in=_matching_ids(query))
     return list(articles.order_by("-view_count", "title")[:limit])
 
 
@@ -51,7 +69,7 @@ def search_manageable(user: Any, query: str = "", *, status: str = "", limit: in
     if status:
         articles = articles.filter(status=status)
     if query.strip():
-        articles = articles.filter(id__in=search.matching_ids(SEARCH_KIND, query))
+        articles = articles.filter(id__in=_matching_ids(query))
     return list(articles.order_by("-updated_at", "-id")[:limit])
 
 
@@ -82,7 +100,7 @@ def suggest_for_text(user: Any, text: str, *, limit: int = 5) -> list[Article]:
     hits: dict[int, int] = {}
     readable = readable_articles(user)
     for term in key_terms(text):
-        ids = readable.filter(id__in=search.matching_ids(SEARCH_KIND, term)).values_list("id", flat=True)[:50]
+        ids = readable.filter(id__in=_matching_ids(term)).values_list("id", flat=True)[:50]
         for article_id in ids:
             hits[article_id] = hits.get(article_id, 0) + 1
     order = rank_by_hits(hits, limit)

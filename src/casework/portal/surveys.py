@@ -93,7 +93,11 @@ def is_open(survey: Survey, now: datetime | None = None) -> bool:
 
 @transaction.atomic
 def answer_survey(survey: Survey, *, score: Any, comment: str = "") -> Survey:
-    current = Survey.objects.select_for_update().select_related("case", "case__contact").get(pk=survey.pk)
+    current = (
+        Survey.objects.select_for_update(of=("self",))
+        .select_related("case", "case__contact")
+        .get(pk=survey.pk)
+    )
     if current.answered_at is not None:
         raise Conflict("this survey has already been answered, thank you", field="score")
     if clock.now() >= current.expires_at:
