@@ -86,6 +86,8 @@ def main() -> int:
     parser.add_argument(
         "--database-url", default="", help="postgres://... (default: a temporary SQLite file)"
     )
+    parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database afterwards")
+    parser.add_argument("--explain", action="store_true", help="print the plan of one search")
     args = parser.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="cw-kb-bench-")
@@ -164,8 +166,13 @@ def main() -> int:
         f"{connection.vendor}: {args.searches} searches, p50 {statistics.median(timings):.1f} ms, "
         f"p95 {p95:.1f} ms, max {timings[-1]:.1f} ms (target p95 <= 30 ms)"
     )
+    if args.explain:
+        with selectors._text_index_first():
+            query = selectors._matching(selectors.readable_articles(None), "password")
+            plan = query.order_by("-view_count", "title")[:20].explain(analyze=connection.vendor == "postgresql")
+        print(plan)
     connection.close()
-    if args.database_url.startswith("postgres"):
+    if args.database_url.startswith("postgres") and not args.keep:
         _drop_postgres(args.database_url)
     return 0 if p95 <= 30 else 1
 
