@@ -169,7 +169,8 @@ def main() -> int:
     if args.explain:
         with selectors._text_index_first():
             query = selectors._matching(selectors.readable_articles(None), "password")
-            plan = query.order_by("-view_count", "title")[:20].explain(analyze=connection.vendor == "postgresql")
+            ordered = query.order_by("-view_count", "title")[:20]
+            plan = ordered.explain(analyze=True) if connection.vendor == "postgresql" else ordered.explain()
         print(plan)
     connection.close()
     if args.database_url.startswith("postgres") and not args.keep:
