@@ -8,6 +8,7 @@ import email
 import email.policy
 import re
 import socket
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -101,7 +102,9 @@ def test_customer_signs_up_submits_follows_accepts_and_rates(
     live_server: Any, browser: Any, smtp_sink: Sink, settings: Any, lead: Any
 ) -> None:
     if not any(p.exists() for p in AXE_PATHS):
-        print("axe-core not found (tests/e2e/vendor/axe.min.js): accessibility checks skipped")
+        warnings.warn(
+            "axe-core not found (tests/e2e/vendor/axe.min.js): accessibility checks skipped", stacklevel=1
+        )
     settings.BASE_URL = live_server.url
     page = browser.new_page()
     page.set_default_timeout(15_000)
