@@ -201,3 +201,30 @@ def add_email(contact: Contact, address: str, *, verified: bool = False) -> Cont
     if not created and email.contact_id != contact.pk:
         raise InvalidInput(f"{address} already belongs to another contact", field="email")
     return email
+
+
+# --- portal sign-up (used by the portal area) ---------------------------------
+
+
+@transaction.atomic
+def verify_portal_address(address: str, user: Any, *, name: str = "") -> Contact:
+    """The owner of `address` proved it (a verification or sign-in link): mark it
+    verified, find or create its contact, link the portal user to it, and only
+    now attach the contact to the account whose mail domain matches."""
+    from casework.accounts.selectors import account_for_domain
+
+    address = clean_address(address)
+    contact, _ = find_or_create_contact(address, name=name)
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    if contact.user_id is not None and contact.user_id != user.pk:
+        raise InvalidInput(f"{address} belongs to another portal account", field="email")
+    ContactEmail.objects.filter(address=address).update(is_verified=True)
+    contact.user = user
+    if contact.account_id is None:
+        contact.account = account_for_domain(address.rsplit("@", 1)[-1])
+    if name and not contact.name:
+        contact.name = name.strip()[:200]
+    contact.version += 1
+    contact.updated_at = clock.now()
+    contact.save()
+    return contact
