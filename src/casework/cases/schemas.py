@@ -130,6 +130,7 @@ class CaseOut(Schema):
     sla_due_at: datetime | None
     sla: list[dict[str, Any]] = Field(default_factory=list)
     entitlement: dict[str, Any] | None = None
+    survey: dict[str, Any] | None = None
 
 
 class CasePage(Schema):
