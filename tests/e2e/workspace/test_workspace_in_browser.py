@@ -198,11 +198,11 @@ def test_agent_replies_and_notes_on_a_case(browser: Any, server: dict[str, Any])
     page.goto(f"{server['base']}/cases/{number}/")
     expect(page.get_by_role("heading", name="Export to CSV drops the last row")).to_be_visible()
 
-    page.get_by_label("Message").fill("Thanks, we can reproduce it and are fixing it.")
+    page.get_by_label("Message", exact=True).fill("Thanks, we can reproduce it and are fixing it.")
     page.get_by_role("button", name="Send reply").click()
     timeline = page.locator("#timeline")
     expect(timeline).to_contain_text("Thanks, we can reproduce it")
-    expect(page.get_by_label("Message")).to_have_value("")
+    expect(page.get_by_label("Message", exact=True)).to_have_value("")
     expect(page.locator("#case-header")).to_contain_text("open")
 
     page.keyboard.press("n")  # note mode, composer focused
@@ -227,13 +227,13 @@ def test_a_draft_survives_a_reload(browser: Any, server: dict[str, Any]) -> None
     number = server["cases"]["draft"]
     page = sign_in(browser, server, "agent@example.com")
     page.goto(f"{server['base']}/cases/{number}/")
-    page.get_by_label("Message").fill("Half-written answer about the crash")
+    page.get_by_label("Message", exact=True).fill("Half-written answer about the crash")
     expect(page.locator("[data-draft-status]")).to_have_text("Draft saved")
     page.reload()
-    expect(page.get_by_label("Message")).to_have_value("Half-written answer about the crash")
+    expect(page.get_by_label("Message", exact=True)).to_have_value("Half-written answer about the crash")
     second_tab = page.context.new_page()
     second_tab.goto(f"{server['base']}/cases/{number}/")
-    expect(second_tab.get_by_label("Message")).to_have_value("Half-written answer about the crash")
+    expect(second_tab.get_by_label("Message", exact=True)).to_have_value("Half-written answer about the crash")
     page.context.close()
 
 
@@ -269,7 +269,7 @@ def test_a_colleague_sees_the_reply_live_and_a_stale_save_gets_the_conflict_scre
     sam.goto(url)
     wait_live(sam)
 
-    alex.get_by_label("Message").fill("The corrected invoice is attached.")
+    alex.get_by_label("Message", exact=True).fill("The corrected invoice is attached.")
     alex.get_by_role("button", name="Send reply").click()
     expect(sam.locator("#timeline")).to_contain_text("The corrected invoice is attached.", timeout=2000)
     expect(sam.locator("#live-notice")).to_contain_text("Alex Agent")
