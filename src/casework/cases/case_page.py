@@ -97,8 +97,12 @@ def event_summary(event: Any) -> str:
 def timeline_items(user: Any, case: Any) -> list[dict[str, Any]]:
     """Messages as they are; runs of other events folded into one expandable group."""
     items: list[dict[str, Any]] = []
+    shown: set[int] = set()
     for event in selectors.timeline(user, case):
-        if event.message_id:
+        # A message is shown once, at the event that posted it; later events about it
+        # (queued, sent, bounced) fold into the system events.
+        if event.message_id and event.message_id not in shown:
+            shown.add(event.message_id)
             items.append({"kind": "message", "event": event, "message": event.message})
             continue
         event.summary = event_summary(event)  # type: ignore[attr-defined]

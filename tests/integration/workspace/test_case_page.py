@@ -153,3 +153,14 @@ def test_case_page_queries_do_not_grow_with_the_timeline(desk: Client, agent: An
         services.update_case(actor, case, {"priority": ["low", "high"][i % 2], "tags": [f"t{i}"]})
         make_case(title=f"other {i}")
     assert count() == few
+
+
+def test_a_reply_shows_once_even_after_its_delivery_events(desk: Client, agent: Any, make_case: Any) -> None:
+    from casework.cases.timeline import record_event
+
+    case = make_case()
+    message = services.post_reply(Actor.agent(agent), case, text="Replacement part is on its way")
+    record_event(case, "email_queued", Actor.system("Email"), data={"to": ["x@example.com"]}, message=message)
+    record_event(case, "email_sent", Actor.system("Email"), data={}, message=message)
+    html = desk.get(f"/cases/{case.number}/").content.decode()
+    assert html.count("Replacement part is on its way") == 1
