@@ -74,7 +74,7 @@ def test_customer_submits_a_case_with_the_case_types_customer_fields(
             {
                 "key": "model",
                 "label": "Model",
-                "type": "choice",
+                "type": "select",
                 "customer_visible": True,
                 "options": ["X1", "X2"],
             },
