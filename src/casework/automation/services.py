@@ -347,7 +347,12 @@ def validate_custom_fields(case_type: Any, values: dict[str, Any]) -> dict[str, 
     """Registered in cases.hooks.custom_field_validators."""
     if case_type is None:
         return values
-    specs = domain.parse_schema(case_type.fields_schema)
+    try:
+        specs = domain.parse_schema(case_type.fields_schema)
+    except domain.RuleError as broken:  # stored outside the validating screens: refuse, never a 500
+        raise InvalidInput(
+            f"the case type {case_type.name} is misconfigured ({broken})", field="case_type"
+        ) from None
     keys = {s.key for s in specs}
     # Fields of another type (kept from before a type change) are dropped, not refused.
     foreign = [k for k in values if k not in keys]
