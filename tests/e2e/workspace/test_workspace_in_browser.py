@@ -233,7 +233,9 @@ def test_a_draft_survives_a_reload(browser: Any, server: dict[str, Any]) -> None
     expect(page.get_by_label("Message", exact=True)).to_have_value("Half-written answer about the crash")
     second_tab = page.context.new_page()
     second_tab.goto(f"{server['base']}/cases/{number}/")
-    expect(second_tab.get_by_label("Message", exact=True)).to_have_value("Half-written answer about the crash")
+    expect(second_tab.get_by_label("Message", exact=True)).to_have_value(
+        "Half-written answer about the crash"
+    )
     page.context.close()
 
 

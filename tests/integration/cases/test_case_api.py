@@ -301,3 +301,14 @@ def test_agent_sees_own_teams_and_assigned_cases_only(api_as, lead) -> None:
     assert agent_api.get(f"/cases/{foreign}")[0] == 404
     assert agent_api.patch(f"/cases/{foreign}", {"priority": "low"})[0] == 404
     assert len(lead_api.get("/cases")[1]["items"]) == 3
+
+
+def test_every_listed_case_has_the_documented_shape(api: ApiClient, team) -> None:
+    from casework.cases.schemas import CaseOut
+
+    api.post("/cases", {"title": "Shape check", "team": team.pk, "contact": {"email": "shape@example.com"}})
+    items = api.get("/cases")[1]["items"]
+    assert items
+    for item in items:
+        assert set(item) == set(CaseOut.model_fields)
+        CaseOut.model_validate(item)
