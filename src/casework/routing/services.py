@@ -71,10 +71,12 @@ def _take_units(user_id: int, units: int) -> AgentState | None:
     they no longer have room. The state row is locked (SELECT … FOR UPDATE) so two
     cases routed at once never both take the last unit; a refusal rolls back to the
     savepoint, which lets the lock go at once."""
-    _ensure_state(user_id)
     try:
         with transaction.atomic():
-            state = AgentState.objects.select_for_update().get(user_id=user_id)
+            state = AgentState.objects.select_for_update().filter(user_id=user_id).first()
+            if state is None:
+                _ensure_state(user_id)
+                state = AgentState.objects.select_for_update().get(user_id=user_id)
             if state.presence != Presence.ONLINE or state.load + units > state.capacity:
                 raise _NoRoom(state)
             AgentState.objects.filter(pk=state.pk).update(load=F("load") + units, last_assigned_at=clock.now())
@@ -120,11 +122,12 @@ def _record(case_id: int, **fields: Any) -> CaseRouting:
     return row
 
 
-def route_case(case_id: int, *, reroute_from: int | None = None) -> Decision | None:
+def route_case(case_id: int, *, reroute_from: int | None = None, case: Any = None) -> Decision | None:
     """Offer one case to its team's agents. Returns the decision, or None when the
     case is not routable (assigned, closed, no team). `reroute_from`: the agent who
-    had it before a reopen, preferred when still eligible."""
-    case = get_case_by_id(case_id)
+    had it before a reopen, preferred when still eligible. `case`: the case when
+    the caller has just read it."""
+    case = case if case is not None else get_case_by_id(case_id)
     if case.status not in selectors.ROUTABLE or case.team_id is None:
         return None
     if case.assignee_id is not None and reroute_from is None:
@@ -241,7 +244,8 @@ def on_case_created(event: CaseCreated) -> None:
             changes["priority"] = Priority(new_priority)
         if changes:
             case_services.update_case(router(), case, changes, event_data={"rule": rule.name})
-    route_case(case.pk)
+            case = get_case_by_id(case.pk)
+    route_case(case.pk, case=case)
 
 
 def on_case_changed(event: CaseChanged) -> None:
@@ -251,6 +255,8 @@ def on_case_changed(event: CaseChanged) -> None:
     if not ({"assignee", "status", "team", "priority"} & set(changes)):
         return
     by_router = _is_router(event.actor)
+    if by_router and _routers_own_assignment(changes):
+        return  # route_case has already held the capacity and taken the case off the queue
     case = get_case_by_id(event.case_id)
     freed: set[int] = set()
     route_again = False
@@ -290,6 +296,12 @@ def on_case_changed(event: CaseChanged) -> None:
         route_case(case.pk, reroute_from=reroute_from)
     for user_id in freed:
         _pass_for_agent(user_id)
+
+
+def _routers_own_assignment(changes: Any) -> bool:
+    if set(changes) - {"assignee", "status"} or "assignee" not in changes or changes["assignee"][1] is None:
+        return False
+    return "status" not in changes or changes["status"] == (Status.NEW.value, Status.OPEN.value)
 
 
 def connect() -> None:
