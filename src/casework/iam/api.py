@@ -40,7 +40,7 @@ class UserOut(Schema):
     role: str
     is_active: bool
     teams: list[int]
-    # Routing: skills with levels 1–5, capacity in units, presence, units held.
+    # Routing: skills with levels 1-5, capacity in units, presence, units held.
     skills: dict[str, int] = Field(default_factory=dict)
     capacity: int = 10
     presence: str = "offline"
@@ -197,7 +197,9 @@ def list_teams(request: HttpRequest) -> list[dict[str, Any]]:
 def create_team(request: HttpRequest, payload: TeamCreate) -> Status[dict[str, Any]]:
     actor = require_staff(request)
     require_write(request)
-    routing_changes = {k: v for k, v in _split(payload.model_dump(), ROUTING_TEAM_FIELDS).items() if v is not None}
+    routing_changes = {
+        k: v for k, v in _split(payload.model_dump(), ROUTING_TEAM_FIELDS).items() if v is not None
+    }
     with transaction.atomic():
         team = services.create_team(
             payload.name,

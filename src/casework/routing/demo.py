@@ -21,7 +21,7 @@ AGENTS = {
     "partner@example.com": (12, {"english": 4, "passwords": 5}, "online"),
     "lead@example.com": (4, {"billing": 4, "english": 5, "escalations": 5}, "offline"),
 }
-RULES = [
+RULES: list[dict[str, Any]] = [
     {
         "name": "Outages are urgent and need network skills",
         "conditions": [{"field": "text", "op": "contains", "value": "outage"}],

@@ -118,7 +118,7 @@ def parse_conditions(raw: Any) -> tuple[Condition, ...]:
 
 
 def parse_skills(raw: Any, where: str) -> dict[str, int]:
-    """{"billing": 3} with levels 1–5; names are lower-case."""
+    """{"billing": 3} with levels 1-5; names are lower-case."""
     if raw is None:
         return {}
     if not isinstance(raw, Mapping):
@@ -251,7 +251,8 @@ def _idle_key(agent: AgentFacts) -> datetime:
     if agent.last_assigned_at is None:
         return _NEVER
     at = agent.last_assigned_at
-    return (at - at.utcoffset()).replace(tzinfo=None) if at.utcoffset() is not None else at
+    offset = at.utcoffset()
+    return (at - offset).replace(tzinfo=None) if offset is not None else at
 
 
 def choose_agent(

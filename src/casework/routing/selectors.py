@@ -92,9 +92,7 @@ def _with_routing(users: Any) -> Any:
 
 def team_agents(team_id: int) -> tuple[list[AgentFacts], dict[int, Any]]:
     """Every active staff member of the team, as the router sees them."""
-    users = list(
-        _with_routing(iam.list_users(team_id=team_id).filter(is_active=True, role__in=STAFF_ROLES))
-    )
+    users = list(_with_routing(iam.list_users(team_id=team_id).filter(is_active=True, role__in=STAFF_ROLES)))
     return [agent_facts(u) for u in users], {u.pk: u for u in users}
 
 
@@ -240,9 +238,7 @@ def team_queue(user: Any, team_id: int, *, show: int = 20) -> dict[str, Any]:
     team = iam.get_team(team_id)
     waiting = CaseRouting.objects.filter(team_id=team_id, waiting_since__isnull=False)
     stats = waiting.aggregate(n=Count("id"), oldest=Min("waiting_since"))
-    rows = list(
-        waiting.select_related("case").order_by("-priority", "waiting_since", "case_id")[:show]
-    )
+    rows = list(waiting.select_related("case").order_by("-priority", "waiting_since", "case_id")[:show])
     now = clock.now()
     agents, _ = team_agents(team_id)
     cases = [

@@ -79,7 +79,9 @@ def _take_units(user_id: int, units: int) -> AgentState | None:
                 state = AgentState.objects.select_for_update().get(user_id=user_id)
             if state.presence != Presence.ONLINE or state.load + units > state.capacity:
                 raise _NoRoom(state)
-            AgentState.objects.filter(pk=state.pk).update(load=F("load") + units, last_assigned_at=clock.now())
+            AgentState.objects.filter(pk=state.pk).update(
+                load=F("load") + units, last_assigned_at=clock.now()
+            )
     except _NoRoom as refused:
         return refused.state
     return None
@@ -169,7 +171,9 @@ def route_case(case_id: int, *, reroute_from: int | None = None, case: Any = Non
             case_services.assign(router(), case, assignee=None, reason=reason)
         row = CaseRouting.objects.filter(case_id=case.pk).first()
         since = row.waiting_since if row and row.waiting_since else clock.now()
-        _record(case.pk, team_id=case.team_id, priority=case.priority, waiting_since=since, last_decision=reason)
+        _record(
+            case.pk, team_id=case.team_id, priority=case.priority, waiting_since=since, last_decision=reason
+        )
         return decision
     winner = users[decision.winner.id]
     _hold(case.pk, winner.pk, facts.units, taken=True)
@@ -423,6 +427,7 @@ def _require_lead(by: Any) -> None:
         raise PermissionDenied("only team leads and admins may change routing")
 
 
+@transaction.atomic
 def update_team_routing(by: Any, team: Any, **changes: Any) -> selectors.TeamSettings:
     _require_lead(by)
     row, _ = TeamRouting.objects.get_or_create(team=team)
@@ -431,7 +436,9 @@ def update_team_routing(by: Any, team: Any, **changes: Any) -> selectors.TeamSet
             row.strategy = Strategy(changes["strategy"]).value
         except ValueError:
             allowed = ", ".join(s.value for s in Strategy)
-            raise InvalidInput(f"unknown strategy {changes['strategy']!r}; one of {allowed}", field="strategy")
+            raise InvalidInput(
+                f"unknown strategy {changes['strategy']!r}; one of {allowed}", field="strategy"
+            ) from None
     if "fallback_team" in changes:
         value = changes["fallback_team"]
         if value is not None:
@@ -453,7 +460,7 @@ def update_team_routing(by: Any, team: Any, **changes: Any) -> selectors.TeamSet
 
 
 def set_skills(by: Any, user: Any, skills: Any) -> dict[str, int]:
-    """Replace the agent's skills with {name: level 1–5}."""
+    """Replace the agent's skills with {name: level 1-5}."""
     _require_lead(by)
     try:
         clean = domain.parse_skills(skills, "skills")

@@ -52,7 +52,9 @@ def test_agent_switches_presence_from_the_topbar_widget(agent) -> None:
     client = signed_in(agent)
     html = client.get("/routing/presence/widget").content.decode()
     assert 'value="offline" selected' in html
-    html = client.post("/routing/presence/widget", {"presence": "online"}, HTTP_HX_REQUEST="true").content.decode()
+    html = client.post(
+        "/routing/presence/widget", {"presence": "online"}, HTTP_HX_REQUEST="true"
+    ).content.decode()
     assert 'value="online" selected' in html
     assert PresenceChange.objects.get(user=agent).after == "online"
     assert client.post("/routing/presence/widget", {"presence": "asleep"}).status_code == 422

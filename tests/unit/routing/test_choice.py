@@ -26,7 +26,7 @@ T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 CASE = CaseFacts(case_id=1, priority="normal", units=1)
 
 
-def agent(id: int, name: str = "", **kw) -> AgentFacts:  # noqa: A002
+def agent(id: int, name: str = "", **kw) -> AgentFacts:
     kw.setdefault("presence", "online")
     kw.setdefault("capacity", 5)
     return AgentFacts(id=id, name=name or f"agent{id}", **kw)
@@ -68,7 +68,10 @@ def test_mandatory_skill_excludes_a_higher_capacity_agent() -> None:
     r = rule(mandatory_skills={"billing": 3})
     d = choose_agent(
         CASE,
-        [agent(1, "Big", capacity=50, skills={"billing": 2}), agent(2, "Small", capacity=2, skills={"billing": 4})],
+        [
+            agent(1, "Big", capacity=50, skills={"billing": 2}),
+            agent(2, "Small", capacity=2, skills={"billing": 4}),
+        ],
         strategy="skills_capacity",
         rule=r,
     )
@@ -143,7 +146,9 @@ def test_higher_levels_break_a_tie_on_optional_skills_met() -> None:
 
 def test_equal_skills_then_most_free_capacity_wins() -> None:
     d = choose_agent(
-        CASE, [agent(1, "Busy", capacity=5, load=3), agent(2, "Free", capacity=5, load=1)], strategy="skills_capacity"
+        CASE,
+        [agent(1, "Busy", capacity=5, load=3), agent(2, "Free", capacity=5, load=1)],
+        strategy="skills_capacity",
     )
     assert d.winner and d.winner.name == "Free"
     assert d.why == "most free capacity (4 units)"
@@ -227,7 +232,10 @@ def test_least_loaded_tie_goes_to_the_longest_idle() -> None:
 
 def test_affinity_prefers_the_contacts_previous_agent_when_eligible() -> None:
     d = choose_agent(
-        CASE, [agent(1, capacity=20), agent(2, capacity=5, load=3)], strategy="skills_capacity", affinity_agent_id=2
+        CASE,
+        [agent(1, capacity=20), agent(2, capacity=5, load=3)],
+        strategy="skills_capacity",
+        affinity_agent_id=2,
     )
     assert d.winner and d.winner.id == 2 and d.affinity and d.why == "the contact's previous agent"
 
