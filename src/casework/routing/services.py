@@ -18,7 +18,6 @@ from casework.cases import services as case_services
 from casework.cases import timeline
 from casework.cases.domain import FINAL, Priority, Status
 from casework.cases.events import CaseChanged, CaseCreated
-from casework.cases.selectors import get_case_by_id
 from casework.core import clock
 from casework.core.actors import Actor
 from casework.core.errors import InvalidInput, NotFound, PermissionDenied
@@ -124,19 +123,21 @@ def _record(case_id: int, **fields: Any) -> CaseRouting:
     return row
 
 
-def route_case(case_id: int, *, reroute_from: int | None = None, case: Any = None) -> Decision | None:
+def route_case(
+    case_id: int, *, reroute_from: int | None = None, case: Any = None, facts: Any = None
+) -> Decision | None:
     """Offer one case to its team's agents. Returns the decision, or None when the
     case is not routable (assigned, closed, no team). `reroute_from`: the agent who
     had it before a reopen, preferred when still eligible. `case`: the case when
     the caller has just read it."""
-    case = case if case is not None else get_case_by_id(case_id)
+    case = case if case is not None else selectors.routing_case(case_id)
     if case.status not in selectors.ROUTABLE or case.team_id is None:
         return None
     if case.assignee_id is not None and reroute_from is None:
         return None
     settings = selectors.team_settings(case.team_id)
     rule = selectors.rule_of_case(case.pk)
-    facts = selectors.case_facts(case)
+    facts = facts if facts is not None else selectors.case_facts(case)
     agents, users = selectors.team_agents(case.team_id)
     affinity = reroute_from if reroute_from is not None else selectors.previous_agent_of_contact(case)
     decision = None
@@ -225,7 +226,7 @@ def _pass_for_agent(user_id: int) -> int:
 
 def on_case_created(event: CaseCreated) -> None:
     """Run the rules (team, priority), then offer the case to the team."""
-    case = get_case_by_id(event.case_id)
+    case = selectors.routing_case(event.case_id)
     facts = selectors.case_facts(case)
     if case.assignee_id is not None:  # a person chose the owner: hold it, no routing
         _record(case.pk, team_id=case.team_id, priority=case.priority)
@@ -248,8 +249,9 @@ def on_case_created(event: CaseCreated) -> None:
             changes["priority"] = Priority(new_priority)
         if changes:
             case_services.update_case(router(), case, changes, event_data={"rule": rule.name})
-            case = get_case_by_id(case.pk)
-    route_case(case.pk, case=case)
+            case = selectors.routing_case(case.pk)
+            facts = selectors.case_facts(case)
+    route_case(case.pk, case=case, facts=facts)
 
 
 def on_case_changed(event: CaseChanged) -> None:
@@ -261,7 +263,7 @@ def on_case_changed(event: CaseChanged) -> None:
     by_router = _is_router(event.actor)
     if by_router and _routers_own_assignment(changes):
         return  # route_case has already held the capacity and taken the case off the queue
-    case = get_case_by_id(event.case_id)
+    case = selectors.routing_case(event.case_id)
     freed: set[int] = set()
     route_again = False
     reroute_from: int | None = None
@@ -367,7 +369,7 @@ def _return_untouched(user: Any) -> None:
     ]
     teams = set()
     for case_id in returning:
-        case = get_case_by_id(case_id)
+        case = selectors.routing_case(case_id)
         reason = {
             "why": f"{user} went offline: the untouched case returns to the queue",
             "winner": None,
@@ -403,7 +405,7 @@ def overflow_waiting_cases() -> int:
                 )
                 if row is None:
                     continue  # taken meanwhile, or moved by a concurrent run
-                case = get_case_by_id(case_id)
+                case = selectors.routing_case(case_id)
                 if case.assignee_id is not None or case.team_id != team.team_id:
                     continue
                 fallback = iam.get_team(team.fallback_team_id)  # type: ignore[arg-type]

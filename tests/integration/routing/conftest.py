@@ -36,3 +36,9 @@ def make_agent(db: Any, team: Any) -> Callable[..., Any]:
 
 def load_of(user: Any) -> int:
     return AgentState.objects.get(user=user).load
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: Any) -> None:
+    """Routing tests make many agents; a cheap hasher keeps them quick (login still works)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
