@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 ROUTER_LABEL = "Routing"
 RELEASED = frozenset({Status.RESOLVED, Status.CANCELLED, Status.CLOSED})
 PASS_LIMIT = 100
+PASS_MISSES = 20
 
 
 def router() -> Actor:
@@ -204,16 +205,20 @@ def _refreshed(agent: AgentFacts, state: AgentState) -> AgentFacts:
 def run_queue_pass(team_id: int, *, limit: int = PASS_LIMIT) -> int:
     """Offer the team's waiting cases, most urgent and oldest first, until nobody
     online has room. Returns how many were assigned."""
-    assigned = 0
+    assigned = misses = 0
     for case_id in selectors.waiting_case_ids(team_id, limit=limit):
         decision = route_case(case_id)
         if decision is None:
             CaseRouting.objects.filter(case_id=case_id).update(waiting_since=None)
             continue
         if decision.winner is not None:
-            assigned += 1
+            assigned, misses = assigned + 1, 0
         elif not decision.room_left or decision.strategy == Strategy.MANUAL:
             break
+        else:
+            misses += 1
+            if misses >= PASS_MISSES:  # the room left is with agents these cases cannot go to
+                break
     return assigned
 
 
