@@ -36,7 +36,9 @@ WORDS = ["invoice", "outage", "password", "printer", "refund", "login", "slow", 
 
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--database", default="", help="sqlite:///path or postgres://…/name (dropped and made anew)")
+    p.add_argument(
+        "--database", default="", help="sqlite:///path or postgres://…/name (dropped and made anew)"
+    )
     p.add_argument("--cases", type=int, default=10_000)
     p.add_argument("--agents", type=int, default=50)
     p.add_argument("--teams", type=int, default=5)
@@ -220,9 +222,7 @@ def main() -> None:
     waits = [(assigned_at[c] - created_at[c]).total_seconds() / 60 for c in created_at if c in assigned_at]
     never = sum(1 for c in created_at if c not in assigned_at)
     loads = [per_agent[a.pk] for a in agents]
-    over = [
-        (s.user_id, s.load, s.capacity) for s in AgentState.objects.all() if s.load > s.capacity
-    ]
+    over = [(s.user_id, s.load, s.capacity) for s in AgentState.objects.all() if s.load > s.capacity]
     holds = CapacityHold.objects.count()
     total_decisions = decisions["assigned"] + decisions["waiting"]
 
@@ -233,18 +233,28 @@ def main() -> None:
         return values[min(len(values) - 1, int(p / 100 * len(values)))]
 
     print(f"database             {connection.vendor} ({url.split('@')[-1]})")
-    print(f"cases                {args.cases} over {args.hours} h to {args.agents} agents in {args.teams} teams")
+    print(
+        f"cases                {args.cases} over {args.hours} h to {args.agents} agents in {args.teams} teams"
+    )
     print(f"wall time            {elapsed:.1f} s (whole simulated day, every service call)")
-    print(f"decisions            {total_decisions} ({decisions['assigned']} assignments, "
-          f"{decisions['waiting']} left waiting)")
-    print(f"decisions/s          {total_decisions / elapsed:.0f} end to end; "
-          f"{total_decisions / route_seconds[0]:.0f} counting only time inside route_case")
+    print(
+        f"decisions            {total_decisions} ({decisions['assigned']} assignments, "
+        f"{decisions['waiting']} left waiting)"
+    )
+    print(
+        f"decisions/s          {total_decisions / elapsed:.0f} end to end; "
+        f"{total_decisions / route_seconds[0]:.0f} counting only time inside route_case"
+    )
     print(f"assignments/s        {decisions['assigned'] / elapsed:.0f} end to end")
     print(f"resolved             {resolved}; open holds at the end {holds}")
-    print(f"cases per agent      min {min(loads)} / median {statistics.median(loads):.0f} / max {max(loads)}; "
-          f"stdev {statistics.pstdev(loads):.1f} (cv {statistics.pstdev(loads) / statistics.mean(loads):.2f})")
-    print(f"wait (sim. minutes)  median {pct(waits, 50):.1f} / p90 {pct(waits, 90):.1f} / "
-          f"p99 {pct(waits, 99):.1f} / max {max(waits) if waits else 0:.1f}; never assigned {never}")
+    print(
+        f"cases per agent      min {min(loads)} / median {statistics.median(loads):.0f} / max {max(loads)}; "
+        f"stdev {statistics.pstdev(loads):.1f} (cv {statistics.pstdev(loads) / statistics.mean(loads):.2f})"
+    )
+    print(
+        f"wait (sim. minutes)  median {pct(waits, 50):.1f} / p90 {pct(waits, 90):.1f} / "
+        f"p99 {pct(waits, 99):.1f} / max {max(waits) if waits else 0:.1f}; never assigned {never}"
+    )
     print(f"assigned at once     {sum(1 for w in waits if w == 0)} of {len(waits)} with no wait")
     print(f"above capacity       {len(over)} agents {over[:5]}")
 

@@ -321,3 +321,30 @@ def test_queue_pass_stops_when_nobody_has_room(make_agent, make_case, team) -> N
     assert clock.now() - CaseRouting.objects.exclude(waiting_since=None).first().waiting_since < timedelta(
         minutes=1
     )
+
+
+def test_stepping_away_keeps_cases_but_stops_new_ones(make_agent, make_case) -> None:
+    ann = make_agent("Ann")
+    mine = make_case(title="Mine")
+    services.set_presence(ann, ann, "away")
+    later = make_case(title="Later")
+    assert fresh(mine).assignee == ann and fresh(later).assignee is None
+
+
+def test_lead_unassigning_a_case_offers_it_to_the_team_again(make_agent, make_case, lead) -> None:
+    ann = make_agent("Ann", capacity=1)
+    case = make_case()
+    bob = make_agent("Bob", capacity=1)
+    case_services.assign(Actor.agent(lead), case, assignee=None)
+    assert fresh(case).assignee == bob  # Ann's unit was released; Bob has more room idle longer
+    assert load_of(ann) == 0 and load_of(bob) == 1
+
+
+def test_moving_an_unassigned_case_to_another_team_offers_it_there(make_agent, make_case, lead, team) -> None:
+    billing = TeamFactory(name="Billing")
+    bea = make_agent("Bea", teams=[billing])
+    make_agent("Off", presence="offline")
+    case = make_case()
+    assert fresh(case).assignee is None
+    case_services.update_case(Actor.agent(lead), case, {"team": billing})
+    assert fresh(case).assignee == bea
