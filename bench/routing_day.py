@@ -53,8 +53,9 @@ def prepare_database(url: str) -> str:
         directory = tempfile.mkdtemp(prefix="cw-routing-bench-")
         return f"sqlite:///{directory}/bench.db"
     if url.startswith("postgres"):
-        import psycopg
         from urllib.parse import urlparse
+
+        import psycopg
 
         parsed = urlparse(url)
         name = parsed.path.lstrip("/")
