@@ -43,7 +43,7 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--agents", type=int, default=50)
     p.add_argument("--teams", type=int, default=5)
     p.add_argument("--hours", type=float, default=8.0)
-    p.add_argument("--handle-minutes", type=float, default=20.0, help="mean time an agent works a case")
+    p.add_argument("--handle-minutes", type=float, default=10.0, help="mean time an agent works a case")
     p.add_argument("--seed", type=int, default=42)
     return p.parse_args()
 

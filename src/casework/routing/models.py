@@ -114,6 +114,7 @@ class CaseRouting(models.Model):
     rule = models.ForeignKey(RoutingRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     team = models.ForeignKey("iam.Team", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     priority = models.PositiveSmallIntegerField(default=2)
+    units = models.PositiveIntegerField(default=1)  # capacity the case weighs, as last routed
     waiting_since = models.DateTimeField(null=True, blank=True)  # None: not in the queue
     last_decision = models.JSONField(default=dict, blank=True)
 

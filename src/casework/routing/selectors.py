@@ -239,6 +239,15 @@ def waiting_case_ids(team_id: int, *, limit: int = 100) -> list[int]:
     )
 
 
+def waiting_rows(team_id: int, *, limit: int = 100) -> list[CaseRouting]:
+    """The team's queue with what a pass needs to skip hopeless cases cheaply."""
+    return list(
+        CaseRouting.objects.filter(team_id=team_id, waiting_since__isnull=False)
+        .select_related("rule")
+        .order_by("-priority", "waiting_since", "case_id")[:limit]
+    )
+
+
 def require_lead(user: Any) -> None:
     if user is None or not may_manage_configuration(getattr(user, "role", "")):
         raise PermissionDenied("only team leads and admins may do this")

@@ -41,7 +41,6 @@ log = logging.getLogger(__name__)
 ROUTER_LABEL = "Routing"
 RELEASED = frozenset({Status.RESOLVED, Status.CANCELLED, Status.CLOSED})
 PASS_LIMIT = 100
-PASS_MISSES = 20
 
 
 def router() -> Actor:
@@ -181,7 +180,14 @@ def route_case(
     _hold(case.pk, winner.pk, facts.units, taken=True)
     if settings.strategy == Strategy.ROUND_ROBIN:
         TeamRouting.objects.update_or_create(team_id=case.team_id, defaults={"last_round_robin_user": winner})
-    _record(case.pk, team_id=case.team_id, priority=case.priority, waiting_since=None, last_decision=reason)
+    _record(
+        case.pk,
+        team_id=case.team_id,
+        priority=case.priority,
+        units=facts.units,
+        waiting_since=None,
+        last_decision=reason,
+    )
     if case.assignee_id == winner.pk:
         case_services.assign(router(), case, reason=reason)
         timeline.record_event(case, "routed", router(), data={"reason": reason})
@@ -204,22 +210,39 @@ def _refreshed(agent: AgentFacts, state: AgentState) -> AgentFacts:
 
 def run_queue_pass(team_id: int, *, limit: int = PASS_LIMIT) -> int:
     """Offer the team's waiting cases, most urgent and oldest first, until nobody
-    online has room. Returns how many were assigned."""
-    assigned = misses = 0
-    for case_id in selectors.waiting_case_ids(team_id, limit=limit):
-        decision = route_case(case_id)
+    online has room. Cases nobody could take now (skills, size) are skipped in
+    memory, without a routing attempt. Returns how many were assigned."""
+    if selectors.team_settings(team_id).strategy == Strategy.MANUAL:
+        return 0
+    agents, _ = selectors.team_agents(team_id)
+    assigned = 0
+    for row in selectors.waiting_rows(team_id, limit=limit):
+        if not any(a.presence == Presence.ONLINE and a.free > 0 for a in agents):
+            break
+        mandatory = dict(row.rule.mandatory_skills or {}) if row.rule else {}
+        if all(domain.why_not(a, row.units, mandatory) is not None for a in agents):
+            continue
+        decision = route_case(row.case_id)
         if decision is None:
-            CaseRouting.objects.filter(case_id=case_id).update(waiting_since=None)
+            CaseRouting.objects.filter(pk=row.pk).update(waiting_since=None)
             continue
         if decision.winner is not None:
-            assigned, misses = assigned + 1, 0
-        elif not decision.room_left or decision.strategy == Strategy.MANUAL:
-            break
-        else:
-            misses += 1
-            if misses >= PASS_MISSES:  # the room left is with agents these cases cannot go to
-                break
+            assigned += 1
+            won = decision.winner
+            agents = [_with_load(a, a.load + row.units) if a.id == won.id else a for a in agents]
     return assigned
+
+
+def _with_load(agent: AgentFacts, load: int) -> AgentFacts:
+    return AgentFacts(
+        id=agent.id,
+        name=agent.name,
+        presence=agent.presence,
+        capacity=agent.capacity,
+        load=load,
+        skills=agent.skills,
+        last_assigned_at=clock.now(),
+    )
 
 
 def _pass_for_agent(user_id: int) -> int:
@@ -234,7 +257,7 @@ def on_case_created(event: CaseCreated) -> None:
     case = selectors.routing_case(event.case_id)
     facts = selectors.case_facts(case)
     if case.assignee_id is not None:  # a person chose the owner: hold it, no routing
-        _record(case.pk, team_id=case.team_id, priority=case.priority)
+        _record(case.pk, team_id=case.team_id, priority=case.priority, units=facts.units)
         _hold(case.pk, case.assignee_id, facts.units, taken=False)
         return
     rule = domain.first_matching_rule(selectors.active_rules(), facts)
@@ -243,6 +266,7 @@ def on_case_created(event: CaseCreated) -> None:
         rule_id=rule.id if rule else None,
         team_id=case.team_id,
         priority=case.priority,
+        units=facts.units,
         waiting_since=clock.now() if case.team_id else None,
     )
     if rule is not None:
@@ -273,7 +297,7 @@ def on_case_changed(event: CaseChanged) -> None:
     route_again = False
     reroute_from: int | None = None
     if "priority" in changes:
-        _record(case.pk, priority=case.priority)
+        _record(case.pk, priority=case.priority, units=selectors.case_facts(case).units)
     if "status" in changes:
         before, after = changes["status"]
         if after in RELEASED or after in FINAL:
