@@ -73,3 +73,19 @@ def test_case_panel_shows_the_assignment_reason(agent, lead, team, make_case) ->
 def test_case_panel_of_another_teams_case_is_not_found(partner_agent, make_case) -> None:
     case = make_case()
     assert signed_in(partner_agent).get(f"/routing/case/{case.number}/panel").status_code == 404
+
+
+def test_admin_screens_for_routing_open(db) -> None:
+    from tests.factories import UserFactory
+
+    boss = UserFactory(email="root@staff.example", role="admin", is_superuser=True)
+    client = signed_in(boss)
+    for model in (
+        "teamrouting",
+        "agentstate",
+        "agentskill",
+        "capacityweight",
+        "routingrule",
+        "presencechange",
+    ):
+        assert client.get(f"/admin/routing/{model}/").status_code == 200, model
