@@ -11,7 +11,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from casework.cases import services as case_services
@@ -61,8 +61,11 @@ class _NoRoom(Exception):
 
 def _ensure_state(user_id: int) -> None:
     if not AgentState.objects.filter(user_id=user_id).exists():
-        with transaction.atomic():
-            AgentState.objects.get_or_create(user_id=user_id)
+        try:
+            with transaction.atomic():
+                AgentState.objects.get_or_create(user_id=user_id)
+        except IntegrityError:  # made by a concurrent request meanwhile
+            pass
 
 
 def _take_units(user_id: int, units: int) -> AgentState | None:
