@@ -128,3 +128,9 @@ def test_why_not_me_explains_each_agent_of_the_team(lead, agent, team, make_case
     verdicts = {a["name"]: a for a in body["agents"]}
     assert verdicts["Alex Agent"]["why_not"] == "is away"
     assert body["case"]["waiting"] is True
+
+
+def test_queue_and_why_not_are_for_leads(api, team, make_case) -> None:
+    case = make_case()
+    assert api.get(f"/teams/{team.pk}/queue")[0] == 403
+    assert api.get(f"/cases/{case.number}/routing")[0] == 403
