@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import ConfigDict, EmailStr, Field
 
 from casework.iam import selectors, services
 from casework.iam.auth import require_staff, require_write
+from casework.routing import selectors as routing
+from casework.routing import services as routing_services
 
 router = Router(tags=["people"])
 
@@ -23,6 +26,11 @@ class TeamOut(Schema):
     name: str
     description: str
     partner_organisation: str | None
+    # Routing (the routing area keeps these): how the team hands out its cases.
+    strategy: str = "skills_capacity"
+    fallback_team: int | None = None
+    overflow_minutes: int = 0
+    return_untouched_on_offline: bool = True
 
 
 class UserOut(Schema):
@@ -32,6 +40,11 @@ class UserOut(Schema):
     role: str
     is_active: bool
     teams: list[int]
+    # Routing: skills with levels 1-5, capacity in units, presence, units held.
+    skills: dict[str, int] = Field(default_factory=dict)
+    capacity: int = 10
+    presence: str = "offline"
+    load: int = 0
 
 
 class UserCreate(Strict):
@@ -40,6 +53,8 @@ class UserCreate(Strict):
     role: str = "agent"
     password: str | None = Field(None, min_length=8, max_length=200)
     teams: list[int] = Field(default_factory=list)
+    skills: dict[str, int] | None = None
+    capacity: int | None = None
 
 
 class UserPatch(Strict):
@@ -48,31 +63,48 @@ class UserPatch(Strict):
     role: str | None = None
     is_active: bool | None = None
     teams: list[int] | None = None
+    skills: dict[str, int] | None = None
+    capacity: int | None = None
+
+
+ROUTING_TEAM_FIELDS = ("strategy", "fallback_team", "overflow_minutes", "return_untouched_on_offline")
+ROUTING_USER_FIELDS = ("skills", "capacity")
 
 
 class TeamCreate(Strict):
     name: str = Field(..., min_length=1, max_length=100)
     description: str = ""
     partner_organisation: str | None = Field(None, max_length=200)
+    strategy: str | None = None
+    fallback_team: int | None = None
+    overflow_minutes: int | None = None
+    return_untouched_on_offline: bool | None = None
 
 
 class TeamPatch(Strict):
     name: str | None = Field(None, min_length=1, max_length=100)
     description: str | None = None
     partner_organisation: str | None = None
+    strategy: str | None = None
+    fallback_team: int | None = None
+    overflow_minutes: int | None = None
+    return_untouched_on_offline: bool | None = None
 
 
-def team_dict(team: Any) -> dict[str, Any]:
+def team_dict(team: Any, settings: Any = None) -> dict[str, Any]:
     partner = team.partner_organisation
+    settings = settings or routing.team_settings(team.pk)
     return {
         "id": team.pk,
         "name": team.name,
         "description": team.description,
         "partner_organisation": partner.name if partner else None,
+        **settings.as_dict(),
     }
 
 
-def user_dict(user: Any) -> dict[str, Any]:
+def user_dict(user: Any, profile: dict[str, Any] | None = None) -> dict[str, Any]:
+    profile = profile or routing.agent_profiles([user])[user.pk]
     return {
         "id": user.pk,
         "email": user.email,
@@ -80,7 +112,20 @@ def user_dict(user: Any) -> dict[str, Any]:
         "role": user.role,
         "is_active": user.is_active,
         "teams": sorted(m.team_id for m in user.memberships.all()),
+        **profile,
     }
+
+
+def _split(changes: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    """Take the routing area's fields out of a request; the routing services keep them."""
+    return {k: changes.pop(k) for k in names if k in changes}
+
+
+def _set_user_routing(actor: Any, user: Any, values: dict[str, Any]) -> None:
+    if values.get("skills") is not None:
+        routing_services.set_skills(actor, user, values["skills"])
+    if values.get("capacity") is not None:
+        routing_services.set_capacity(actor, user, values["capacity"])
 
 
 @router.get("/me", response=UserOut)
@@ -93,9 +138,9 @@ def list_users(
     request: HttpRequest, role: str | None = None, team: int | None = None
 ) -> list[dict[str, Any]]:
     require_staff(request)
-    return [
-        user_dict(u) for u in selectors.list_users(role=role, team_id=team).prefetch_related("memberships")
-    ]
+    users = list(selectors.list_users(role=role, team_id=team).prefetch_related("memberships"))
+    profiles = routing.agent_profiles(users)
+    return [user_dict(u, profiles[u.pk]) for u in users]
 
 
 @router.post("/users", response={201: UserOut})
@@ -103,14 +148,16 @@ def create_user(request: HttpRequest, payload: UserCreate) -> Status[dict[str, A
     actor = require_staff(request)
     require_write(request)
     teams = [selectors.get_team(t) for t in payload.teams]
-    user = services.create_user(
-        str(payload.email),
-        role=payload.role,
-        name=payload.name,
-        password=payload.password,
-        teams=teams,
-        by=actor,
-    )
+    with transaction.atomic():
+        user = services.create_user(
+            str(payload.email),
+            role=payload.role,
+            name=payload.name,
+            password=payload.password,
+            teams=teams,
+            by=actor,
+        )
+        _set_user_routing(actor, user, {"skills": payload.skills, "capacity": payload.capacity})
     return Status(201, user_dict(user))
 
 
@@ -125,30 +172,43 @@ def patch_user(request: HttpRequest, user_id: int, payload: UserPatch) -> dict[s
     actor = require_staff(request)
     require_write(request)
     changes = payload.model_dump(exclude_unset=True)
+    routing_changes = _split(changes, ROUTING_USER_FIELDS)
     if "teams" in changes:
         changes["team_ids"] = [selectors.get_team(t).pk for t in changes.pop("teams") or []]
     if "email" in changes and changes["email"] is not None:
         changes["email"] = str(changes["email"])
-    user = services.update_user(selectors.get_user(user_id), by=actor, **changes)
+    with transaction.atomic():
+        user = selectors.get_user(user_id)
+        if changes or not routing_changes:
+            user = services.update_user(user, by=actor, **changes)
+        _set_user_routing(actor, user, routing_changes)
     return user_dict(user)
 
 
 @router.get("/teams", response=list[TeamOut])
 def list_teams(request: HttpRequest) -> list[dict[str, Any]]:
     require_staff(request)
-    return [team_dict(t) for t in selectors.list_teams()]
+    teams = list(selectors.list_teams())
+    settings = routing.team_settings_many(t.pk for t in teams)
+    return [team_dict(t, settings[t.pk]) for t in teams]
 
 
 @router.post("/teams", response={201: TeamOut})
 def create_team(request: HttpRequest, payload: TeamCreate) -> Status[dict[str, Any]]:
     actor = require_staff(request)
     require_write(request)
-    team = services.create_team(
-        payload.name,
-        description=payload.description,
-        partner_organisation=payload.partner_organisation,
-        by=actor,
-    )
+    routing_changes = {
+        k: v for k, v in _split(payload.model_dump(), ROUTING_TEAM_FIELDS).items() if v is not None
+    }
+    with transaction.atomic():
+        team = services.create_team(
+            payload.name,
+            description=payload.description,
+            partner_organisation=payload.partner_organisation,
+            by=actor,
+        )
+        if routing_changes:
+            routing_services.update_team_routing(actor, team, **routing_changes)
     return Status(201, team_dict(team))
 
 
@@ -162,7 +222,12 @@ def read_team(request: HttpRequest, team_id: int) -> dict[str, Any]:
 def patch_team(request: HttpRequest, team_id: int, payload: TeamPatch) -> dict[str, Any]:
     actor = require_staff(request)
     require_write(request)
-    team = services.update_team(
-        selectors.get_team(team_id), by=actor, **payload.model_dump(exclude_unset=True)
-    )
+    changes = payload.model_dump(exclude_unset=True)
+    routing_changes = _split(changes, ROUTING_TEAM_FIELDS)
+    with transaction.atomic():
+        team = selectors.get_team(team_id)
+        if changes or not routing_changes:
+            team = services.update_team(team, by=actor, **changes)
+        if routing_changes:
+            routing_services.update_team_routing(actor, team, **routing_changes)
     return team_dict(team)

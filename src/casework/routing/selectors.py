@@ -1,0 +1,369 @@
+"""Read queries of the routing area: agents as the router sees them, team
+settings, the queue, rules, and the explanations shown to leads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Min
+
+from casework.cases import selectors as case_selectors
+from casework.cases.domain import ACTIVE, Priority
+from casework.cases.models import Case, TimelineEvent
+from casework.core import clock
+from casework.core.errors import NotFound, PermissionDenied
+from casework.iam import selectors as iam
+from casework.iam.domain import STAFF_ROLES, Role, may_manage_configuration
+from casework.routing import domain
+from casework.routing.domain import AgentFacts, CaseFacts, Presence, Rule, Strategy
+from casework.routing.models import (
+    DEFAULT_CAPACITY,
+    AgentSkill,
+    AgentState,
+    CapacityWeight,
+    CaseRouting,
+    PresenceChange,
+    RoutingRule,
+    TeamRouting,
+)
+
+
+@dataclass(frozen=True)
+class TeamSettings:
+    team_id: int
+    strategy: str = Strategy.SKILLS_CAPACITY
+    fallback_team_id: int | None = None
+    overflow_minutes: int = 0
+    return_untouched_on_offline: bool = True
+    last_round_robin_id: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "strategy": self.strategy,
+            "fallback_team": self.fallback_team_id,
+            "overflow_minutes": self.overflow_minutes,
+            "return_untouched_on_offline": self.return_untouched_on_offline,
+        }
+
+
+def team_settings(team_id: int) -> TeamSettings:
+    row = TeamRouting.objects.filter(team_id=team_id).first()
+    return _settings(row) if row else TeamSettings(team_id)
+
+
+def team_settings_many(team_ids: Iterable[int]) -> dict[int, TeamSettings]:
+    ids = list(team_ids)
+    found = {r.team_id: _settings(r) for r in TeamRouting.objects.filter(team_id__in=ids)}
+    return {t: found.get(t, TeamSettings(t)) for t in ids}
+
+
+def _settings(row: TeamRouting) -> TeamSettings:
+    return TeamSettings(
+        team_id=row.team_id,
+        strategy=row.strategy,
+        fallback_team_id=row.fallback_team_id,
+        overflow_minutes=row.overflow_minutes,
+        return_untouched_on_offline=row.return_untouched_on_offline,
+        last_round_robin_id=row.last_round_robin_user_id,
+    )
+
+
+# --- agents --------------------------------------------------------------------
+
+
+def agent_facts(user: Any) -> AgentFacts:
+    state = getattr(user, "routing_state", None)
+    return AgentFacts(
+        id=user.pk,
+        name=str(user),
+        presence=state.presence if state else Presence.OFFLINE,
+        capacity=state.capacity if state else DEFAULT_CAPACITY,
+        load=state.load if state else 0,
+        skills={s.name: s.level for s in user.routing_skills.all()},
+        last_assigned_at=state.last_assigned_at if state else None,
+    )
+
+
+def _with_routing(users: Any) -> Any:
+    return users.select_related("routing_state").prefetch_related("routing_skills")
+
+
+def team_agents(team_id: int) -> tuple[list[AgentFacts], dict[int, Any]]:
+    """Every active staff member of the team, as the router sees them."""
+    users = list(_with_routing(iam.list_users(team_id=team_id).filter(is_active=True, role__in=STAFF_ROLES)))
+    return [agent_facts(u) for u in users], {u.pk: u for u in users}
+
+
+def agent_profiles(users: Iterable[Any]) -> dict[int, dict[str, Any]]:
+    """Skills, capacity, presence and load of several users in two queries."""
+    ids = [u.pk for u in users]
+    states = {s.user_id: s for s in AgentState.objects.filter(user_id__in=ids)}
+    skills: dict[int, dict[str, int]] = {i: {} for i in ids}
+    for s in AgentSkill.objects.filter(user_id__in=ids).order_by("name"):
+        skills[s.user_id][s.name] = s.level
+    out = {}
+    for i in ids:
+        st = states.get(i)
+        out[i] = {
+            "skills": skills[i],
+            "capacity": st.capacity if st else DEFAULT_CAPACITY,
+            "presence": st.presence if st else Presence.OFFLINE.value,
+            "load": st.load if st else 0,
+        }
+    return out
+
+
+def presence_of(user: Any) -> str:
+    state = AgentState.objects.filter(user_id=user.pk).only("presence").first()
+    return state.presence if state else Presence.OFFLINE.value
+
+
+def presence_log(user: Any, *, limit: int = 50) -> list[PresenceChange]:
+    return list(PresenceChange.objects.filter(user_id=user.pk).select_related("changed_by")[:limit])
+
+
+# --- cases as the rules see them -----------------------------------------------
+
+
+def weights() -> tuple[dict[str, int], dict[str, int]]:
+    by_priority: dict[str, int] = {}
+    by_type: dict[str, int] = {}
+    for w in CapacityWeight.objects.select_related("case_type"):
+        if w.case_type_id:
+            by_type[w.case_type.name] = w.units  # type: ignore[union-attr]
+        elif w.priority:
+            by_priority[w.priority] = w.units
+    return by_priority, by_type
+
+
+def case_facts(case: Case, weights_: tuple[dict[str, int], dict[str, int]] | None = None) -> CaseFacts:
+    by_priority, by_type = weights_ if weights_ is not None else weights()
+    priority = Priority(case.priority).label
+    case_type = case.case_type.name if case.case_type_id else ""  # type: ignore[union-attr]
+    return CaseFacts(
+        case_id=case.pk,
+        priority=priority,
+        channel=case.channel,
+        case_type=case_type,
+        service=case.service.name if case.service_id else "",  # type: ignore[union-attr]
+        account_tier=case.account.tier if case.account_id else "",  # type: ignore[union-attr]
+        tags=tuple(t.name for t in case.tags.all()),
+        language=case.language,
+        text=f"{case.title}\n{case.description}",
+        team=case.team.name if case.team_id else "",  # type: ignore[union-attr]
+        units=domain.units_for(priority, case_type, by_priority, by_type),
+    )
+
+
+def to_rule(row: RoutingRule) -> Rule:
+    return Rule(
+        id=row.pk,
+        name=row.name,
+        conditions=domain.parse_conditions(row.conditions),
+        team_id=row.team_id,
+        mandatory_skills=dict(row.mandatory_skills or {}),
+        optional_skills=dict(row.optional_skills or {}),
+        priority_adjustment=row.priority_adjustment,
+    )
+
+
+def active_rules() -> list[Rule]:
+    return [to_rule(r) for r in RoutingRule.objects.filter(is_active=True).order_by("position", "id")]
+
+
+def list_rules() -> list[RoutingRule]:
+    return list(RoutingRule.objects.select_related("team").order_by("position", "id"))
+
+
+def get_rule(rule_id: int) -> RoutingRule:
+    rule = RoutingRule.objects.select_related("team").filter(pk=rule_id).first()
+    if rule is None:
+        raise NotFound(f"no routing rule {rule_id}", field="id")
+    return rule
+
+
+def routing_case(case_id: int) -> Case:
+    """The case with just what routing reads (lighter than the cases area's full read)."""
+    try:
+        return (
+            Case.objects.select_related("case_type", "service", "account", "team")
+            .prefetch_related("tags")
+            .get(pk=case_id)
+        )
+    except Case.DoesNotExist:
+        raise NotFound(f"no case with id {case_id}", field="case") from None
+
+
+def rule_of_case(case_id: int) -> Rule | None:
+    row = CaseRouting.objects.filter(case_id=case_id).select_related("rule").first()
+    return to_rule(row.rule) if row and row.rule else None
+
+
+def previous_agent_of_contact(case: Case) -> int | None:
+    """The agent who last had one of this contact's other cases (affinity)."""
+    if not case.contact_id:
+        return None
+    return (
+        Case.objects.filter(contact_id=case.contact_id, assignee__isnull=False)
+        .exclude(pk=case.pk)
+        .order_by("-created_at", "-id")
+        .values_list("assignee_id", flat=True)
+        .first()
+    )
+
+
+def untouched_case_ids(user_id: int, case_ids: Iterable[int]) -> list[int]:
+    """Of these cases, those the agent has not yet worked on (no reply, note or
+    change of theirs on the timeline)."""
+    ids = list(case_ids)
+    touched = set(
+        TimelineEvent.objects.filter(case_id__in=ids, actor_user_id=user_id).values_list("case_id", flat=True)
+    )
+    answered = set(
+        Case.objects.filter(pk__in=ids, first_response_at__isnull=False).values_list("pk", flat=True)
+    )
+    return [i for i in ids if i not in touched and i not in answered]
+
+
+# --- the queue and the lead's view ---------------------------------------------
+
+
+def waiting_case_ids(team_id: int, *, limit: int = 100) -> list[int]:
+    """The team's waiting cases in the order a pass offers them: priority, then age."""
+    return list(
+        CaseRouting.objects.filter(team_id=team_id, waiting_since__isnull=False)
+        .order_by("-priority", "waiting_since", "case_id")
+        .values_list("case_id", flat=True)[:limit]
+    )
+
+
+def waiting_rows(team_id: int, *, limit: int = 100) -> list[CaseRouting]:
+    """The team's queue with what a pass needs to skip hopeless cases cheaply."""
+    return list(
+        CaseRouting.objects.filter(team_id=team_id, waiting_since__isnull=False)
+        .select_related("rule")
+        .order_by("-priority", "waiting_since", "case_id")[:limit]
+    )
+
+
+def require_lead(user: Any) -> None:
+    if user is None or not may_manage_configuration(getattr(user, "role", "")):
+        raise PermissionDenied("only team leads and admins may do this")
+
+
+def team_queue(user: Any, team_id: int, *, show: int = 20) -> dict[str, Any]:
+    """The lead's view of one team: queue length, oldest waiting case, agents and their load."""
+    require_lead(user)
+    team = iam.get_team(team_id)
+    waiting = CaseRouting.objects.filter(team_id=team_id, waiting_since__isnull=False)
+    stats = waiting.aggregate(n=Count("id"), oldest=Min("waiting_since"))
+    rows = list(waiting.select_related("case").order_by("-priority", "waiting_since", "case_id")[:show])
+    now = clock.now()
+    agents, _ = team_agents(team_id)
+    cases = [
+        {
+            "number": r.case.number,
+            "title": r.case.title,
+            "priority": Priority(r.case.priority).label,
+            "waiting_since": r.waiting_since,
+            "waiting_minutes": int((now - r.waiting_since).total_seconds() // 60) if r.waiting_since else 0,
+            "why": (r.last_decision or {}).get("why", ""),
+        }
+        for r in rows
+    ]
+    oldest = None
+    if stats["oldest"] is not None:
+        first = waiting.filter(waiting_since=stats["oldest"]).select_related("case").first()
+        if first is not None:
+            oldest = {
+                "number": first.case.number,
+                "title": first.case.title,
+                "waiting_since": first.waiting_since,
+                "waiting_minutes": int((now - stats["oldest"]).total_seconds() // 60),
+            }
+    settings = team_settings(team_id)
+    return {
+        "team": {"id": team.pk, "name": team.name, **settings.as_dict()},
+        "queue_length": stats["n"],
+        "oldest_waiting": oldest,
+        "waiting": cases,
+        "agents": [
+            {
+                "id": a.id,
+                "name": a.name,
+                "presence": a.presence,
+                "load": a.load,
+                "capacity": a.capacity,
+                "skills": dict(a.skills),
+            }
+            for a in agents
+        ],
+        "agents_online": sum(1 for a in agents if a.presence == Presence.ONLINE),
+    }
+
+
+def explain_case(user: Any, number: str) -> dict[str, Any]:
+    """Why the case is where it is, and, for every agent of its team, why not them
+    ("why not me / why not her"), judged as the router would judge it now."""
+    case = case_selectors.get_case(user, number)
+    routing = CaseRouting.objects.filter(case_id=case.pk).select_related("rule").first()
+    rule = to_rule(routing.rule) if routing and routing.rule else None
+    facts = case_facts(case)
+    agents = team_agents(case.team_id)[0] if case.team_id else []
+    settings = team_settings(case.team_id) if case.team_id else TeamSettings(0)
+    mandatory = dict(rule.mandatory_skills) if rule else {}
+    held_units = facts.units if case.assignee_id else 0
+    verdicts = []
+    for a in agents:
+        # The assignee already holds the case's units; judge them without counting it twice.
+        own = a.id == case.assignee_id
+        reason = domain.why_not(a, facts.units, mandatory, ignore_capacity=own and held_units > 0)
+        verdicts.append(
+            {
+                "id": a.id,
+                "name": a.name,
+                "presence": a.presence,
+                "load": a.load,
+                "capacity": a.capacity,
+                "skills": dict(a.skills),
+                "is_assignee": own,
+                "eligible": reason is None,
+                "why_not": reason or "",
+            }
+        )
+    return {
+        "case": {
+            "number": case.number,
+            "title": case.title,
+            "team": case.team.name if case.team_id else None,  # type: ignore[union-attr]
+            "assignee": str(case.assignee) if case.assignee_id else None,
+            "units": facts.units,
+            "waiting": bool(routing and routing.waiting_since),
+        },
+        "strategy": settings.strategy,
+        "rule": rule.name if rule else None,
+        "mandatory_skills": mandatory,
+        "optional_skills": dict(rule.optional_skills) if rule else {},
+        "assignment_reason": case.assignment_reason or {},
+        "last_decision": (routing.last_decision if routing else {}) or {},
+        "agents": verdicts,
+    }
+
+
+def visible_case(user: Any, number: str) -> Case:
+    return case_selectors.get_case(user, number)
+
+
+def leads_teams(user: Any) -> list[Any]:
+    """Teams shown in the lead's view: all for admins and leads."""
+    require_lead(user)
+    return list(iam.list_teams())
+
+
+def is_lead(user: Any) -> bool:
+    return getattr(user, "role", "") in {Role.ADMIN, Role.LEAD}
+
+
+ROUTABLE = frozenset(ACTIVE)

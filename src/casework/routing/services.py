@@ -1,0 +1,493 @@
+"""The routing write path: react to case events, hand cases to agents, hold and
+release capacity, keep the queue, record presence, and let leads configure it.
+
+Every assignment goes through `casework.cases.services.assign` as the system
+actor "Routing", with the decision's explanation as the reason.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from casework.cases import services as case_services
+from casework.cases import timeline
+from casework.cases.domain import FINAL, Priority, Status
+from casework.cases.events import CaseChanged, CaseCreated
+from casework.core import clock
+from casework.core.actors import Actor
+from casework.core.errors import InvalidInput, PermissionDenied
+from casework.iam import selectors as iam
+from casework.iam.domain import Role, is_staff_role, may_manage_configuration
+from casework.routing import domain, selectors
+from casework.routing.domain import AgentFacts, Decision, Presence, Rule, Strategy
+from casework.routing.models import (
+    AgentState,
+    CapacityHold,
+    CaseRouting,
+    PresenceChange,
+    TeamRouting,
+)
+
+log = logging.getLogger(__name__)
+
+ROUTER_LABEL = "Routing"
+RELEASED = frozenset({Status.RESOLVED, Status.CANCELLED, Status.CLOSED})
+PASS_LIMIT = 100
+
+
+def router() -> Actor:
+    return Actor.system(ROUTER_LABEL)
+
+
+def _is_router(actor: Actor) -> bool:
+    return actor.kind == "system" and actor.label == ROUTER_LABEL
+
+
+# --- capacity ------------------------------------------------------------------
+
+
+class _NoRoom(Exception):
+    def __init__(self, state: AgentState) -> None:
+        self.state = state
+
+
+def _ensure_state(user_id: int) -> None:
+    if not AgentState.objects.filter(user_id=user_id).exists():
+        try:
+            with transaction.atomic():
+                AgentState.objects.get_or_create(user_id=user_id)
+        except IntegrityError:  # made by a concurrent request meanwhile
+            pass
+
+
+def _take_units(user_id: int, units: int) -> AgentState | None:
+    """Take `units` of an online agent's capacity, or return their fresh state when
+    they no longer have room. The state row is locked (SELECT … FOR UPDATE) so two
+    cases routed at once never both take the last unit; a refusal rolls back to the
+    savepoint, which lets the lock go at once."""
+    try:
+        with transaction.atomic():
+            state = AgentState.objects.select_for_update().filter(user_id=user_id).first()
+            if state is None:
+                _ensure_state(user_id)
+                state = AgentState.objects.select_for_update().get(user_id=user_id)
+            if state.presence != Presence.ONLINE or state.load + units > state.capacity:
+                raise _NoRoom(state)
+            AgentState.objects.filter(pk=state.pk).update(
+                load=F("load") + units, last_assigned_at=clock.now()
+            )
+    except _NoRoom as refused:
+        return refused.state
+    return None
+
+
+def _hold(case_id: int, user_id: int, units: int, *, taken: bool) -> None:
+    """Record that the case holds `units` of the user's capacity. `taken`: the router
+    has already counted them (a person's manual assignment has not, and may exceed)."""
+    existing = CapacityHold.objects.filter(case_id=case_id).first()
+    if existing is not None and existing.user_id == user_id:
+        return
+    if existing is not None:
+        _release(case_id)
+    if not taken:
+        _ensure_state(user_id)
+        AgentState.objects.filter(user_id=user_id).update(load=F("load") + units)
+    CapacityHold.objects.create(case_id=case_id, user_id=user_id, units=units, created_at=clock.now())
+
+
+def _release(case_id: int) -> int | None:
+    """Give the case's units back to its holder; returns the freed agent's id."""
+    hold = CapacityHold.objects.filter(case_id=case_id).first()
+    if hold is None:
+        return None
+    AgentState.objects.filter(user_id=hold.user_id, load__gte=hold.units).update(load=F("load") - hold.units)
+    AgentState.objects.filter(user_id=hold.user_id, load__lt=hold.units).update(load=0)
+    hold.delete()
+    return hold.user_id
+
+
+# --- the routing decision --------------------------------------------------------
+
+
+def _record(case_id: int, **fields: Any) -> CaseRouting:
+    row, created = CaseRouting.objects.get_or_create(case_id=case_id, defaults=fields)
+    if not created and fields:
+        for k, v in fields.items():
+            setattr(row, k, v)
+        row.save(update_fields=list(fields))
+    return row
+
+
+def route_case(
+    case_id: int, *, reroute_from: int | None = None, case: Any = None, facts: Any = None
+) -> Decision | None:
+    """Offer one case to its team's agents. Returns the decision, or None when the
+    case is not routable (assigned, closed, no team). `reroute_from`: the agent who
+    had it before a reopen, preferred when still eligible. `case`: the case when
+    the caller has just read it."""
+    case = case if case is not None else selectors.routing_case(case_id)
+    if case.status not in selectors.ROUTABLE or case.team_id is None:
+        return None
+    if case.assignee_id is not None and reroute_from is None:
+        return None
+    settings = selectors.team_settings(case.team_id)
+    rule = selectors.rule_of_case(case.pk)
+    facts = facts if facts is not None else selectors.case_facts(case)
+    agents, users = selectors.team_agents(case.team_id)
+    affinity = reroute_from if reroute_from is not None else selectors.previous_agent_of_contact(case)
+    decision = None
+    for _ in range(len(agents) + 1):
+        decision = domain.choose_agent(
+            facts,
+            agents,
+            strategy=settings.strategy,
+            rule=rule,
+            affinity_agent_id=affinity,
+            last_round_robin_id=settings.last_round_robin_id,
+        )
+        if decision.winner is None:
+            break
+        fresh = _take_units(decision.winner.id, facts.units)
+        if fresh is None:
+            break
+        # Someone else took the last unit meanwhile: judge again with the locked figures.
+        agents = [_refreshed(a, fresh) if a.id == fresh.user_id else a for a in agents]
+        decision = None
+    assert decision is not None
+    reason = {
+        **decision.explain(),
+        "team": str(case.team),
+        "units": facts.units,
+        "decided_at": clock.now().isoformat(),
+    }
+    if decision.winner is None:
+        if reroute_from is not None and case.assignee_id is not None:
+            # Reopened, and nobody (not even the previous agent) can take it now: back to the queue.
+            _record(case.pk, team_id=case.team_id, priority=case.priority, last_decision=reason)
+            case_services.assign(router(), case, assignee=None, reason=reason)
+        row = CaseRouting.objects.filter(case_id=case.pk).first()
+        since = row.waiting_since if row and row.waiting_since else clock.now()
+        _record(
+            case.pk, team_id=case.team_id, priority=case.priority, waiting_since=since, last_decision=reason
+        )
+        return decision
+    winner = users[decision.winner.id]
+    _hold(case.pk, winner.pk, facts.units, taken=True)
+    if settings.strategy == Strategy.ROUND_ROBIN:
+        TeamRouting.objects.update_or_create(team_id=case.team_id, defaults={"last_round_robin_user": winner})
+    _record(
+        case.pk,
+        team_id=case.team_id,
+        priority=case.priority,
+        units=facts.units,
+        waiting_since=None,
+        last_decision=reason,
+    )
+    if case.assignee_id == winner.pk:
+        case_services.assign(router(), case, reason=reason)
+        timeline.record_event(case, "routed", router(), data={"reason": reason})
+    else:
+        case_services.assign(router(), case, assignee=winner, reason=reason)
+    return decision
+
+
+def _refreshed(agent: AgentFacts, state: AgentState) -> AgentFacts:
+    return AgentFacts(
+        id=agent.id,
+        name=agent.name,
+        presence=state.presence,
+        capacity=state.capacity,
+        load=state.load,
+        skills=agent.skills,
+        last_assigned_at=state.last_assigned_at,
+    )
+
+
+def run_queue_pass(team_id: int, *, limit: int = PASS_LIMIT) -> int:
+    """Offer the team's waiting cases, most urgent and oldest first, until nobody
+    online has room. Cases nobody could take now (skills, size) are skipped in
+    memory, without a routing attempt. Returns how many were assigned."""
+    if selectors.team_settings(team_id).strategy == Strategy.MANUAL:
+        return 0
+    agents, _ = selectors.team_agents(team_id)
+    assigned = 0
+    for row in selectors.waiting_rows(team_id, limit=limit):
+        if not any(a.presence == Presence.ONLINE and a.free > 0 for a in agents):
+            break
+        mandatory = dict(row.rule.mandatory_skills or {}) if row.rule else {}
+        if all(domain.why_not(a, row.units, mandatory) is not None for a in agents):
+            continue
+        decision = route_case(row.case_id)
+        if decision is None:
+            CaseRouting.objects.filter(pk=row.pk).update(waiting_since=None)
+            continue
+        if decision.winner is not None:
+            assigned += 1
+            won = decision.winner
+            agents = [_with_load(a, a.load + row.units) if a.id == won.id else a for a in agents]
+    return assigned
+
+
+def _with_load(agent: AgentFacts, load: int) -> AgentFacts:
+    return AgentFacts(
+        id=agent.id,
+        name=agent.name,
+        presence=agent.presence,
+        capacity=agent.capacity,
+        load=load,
+        skills=agent.skills,
+        last_assigned_at=clock.now(),
+    )
+
+
+def _pass_for_agent(user_id: int) -> int:
+    return sum(run_queue_pass(t) for t in iam.team_ids_of(iam.get_user(user_id)))
+
+
+# --- reacting to case events -------------------------------------------------------
+
+
+def on_case_created(event: CaseCreated) -> None:
+    """Run the rules (team, priority), then offer the case to the team."""
+    case = selectors.routing_case(event.case_id)
+    facts = selectors.case_facts(case)
+    if case.assignee_id is not None:  # a person chose the owner: hold it, no routing
+        _record(case.pk, team_id=case.team_id, priority=case.priority, units=facts.units)
+        _hold(case.pk, case.assignee_id, facts.units, taken=False)
+        return
+    rule = domain.first_matching_rule(selectors.active_rules(), facts)
+    _record(
+        case.pk,
+        rule_id=rule.id if rule else None,
+        team_id=case.team_id,
+        priority=case.priority,
+        units=facts.units,
+        waiting_since=clock.now() if case.team_id else None,
+    )
+    if rule is not None:
+        changes: dict[str, Any] = {}
+        if rule.team_id is not None and rule.team_id != case.team_id:
+            changes["team"] = iam.get_team(rule.team_id)
+        new_priority = domain.adjusted_priority(case.priority, rule.priority_adjustment)
+        if new_priority != case.priority:
+            changes["priority"] = Priority(new_priority)
+        if changes:
+            case_services.update_case(router(), case, changes, event_data={"rule": rule.name})
+            case = selectors.routing_case(case.pk)
+            facts = selectors.case_facts(case)
+    route_case(case.pk, case=case, facts=facts)
+
+
+def on_case_changed(event: CaseChanged) -> None:
+    """Keep holds and the queue in step with the case; route again when it reopens,
+    when it lands unassigned in a team, and give freed capacity to the queue."""
+    changes = event.changes
+    if not ({"assignee", "status", "team", "priority"} & set(changes)):
+        return
+    by_router = _is_router(event.actor)
+    if by_router and _routers_own_assignment(changes):
+        return  # route_case has already held the capacity and taken the case off the queue
+    case = selectors.routing_case(event.case_id)
+    freed: set[int] = set()
+    route_again = False
+    reroute_from: int | None = None
+    if "priority" in changes:
+        _record(case.pk, priority=case.priority, units=selectors.case_facts(case).units)
+    if "status" in changes:
+        before, after = changes["status"]
+        if after in RELEASED or after in FINAL:
+            released = _release(case.pk)
+            if released is not None:
+                freed.add(released)
+            CaseRouting.objects.filter(case_id=case.pk).update(waiting_since=None)
+        elif before == Status.RESOLVED and after == Status.OPEN:
+            if case.assignee_id is not None:
+                reroute_from = case.assignee_id
+            route_again = True
+    if "assignee" in changes:
+        before, after = changes["assignee"]
+        if before is not None and after != before:
+            held = CapacityHold.objects.filter(case_id=case.pk, user_id=before).exists()
+            if held and _release(case.pk) is not None:
+                freed.add(before)
+        if case.status in selectors.ROUTABLE:
+            if after is not None:
+                _hold(case.pk, after, selectors.case_facts(case).units, taken=False)
+                _record(case.pk, team_id=case.team_id, priority=case.priority, waiting_since=None)
+            else:
+                _record(case.pk, team_id=case.team_id, priority=case.priority, waiting_since=clock.now())
+                route_again = not by_router
+    if "team" in changes and case.assignee_id is None and case.status in selectors.ROUTABLE:
+        _record(case.pk, team_id=case.team_id, priority=case.priority, waiting_since=clock.now())
+        route_again = route_again or not by_router
+    if route_again and reroute_from is None:
+        route_case(case.pk)
+    elif route_again:
+        route_case(case.pk, reroute_from=reroute_from)
+    for user_id in freed:
+        _pass_for_agent(user_id)
+
+
+def _routers_own_assignment(changes: Any) -> bool:
+    if set(changes) - {"assignee", "status"} or "assignee" not in changes or changes["assignee"][1] is None:
+        return False
+    return "status" not in changes or changes["status"] == (Status.NEW.value, Status.OPEN.value)
+
+
+def connect() -> None:
+    from casework.core import events
+
+    events.subscribe(CaseCreated, on_case_created)
+    events.subscribe(CaseChanged, on_case_changed)
+
+
+# --- presence ------------------------------------------------------------------------
+
+
+def set_presence(by: Any, user: Any, presence: str) -> str:
+    """An agent sets their own presence; leads and admins may set anyone's. Going
+    online offers the agent's teams' queues; going offline returns their new,
+    untouched cases to the queue (per team setting). Audited, not on timelines."""
+    try:
+        value = Presence(presence)
+    except ValueError:
+        raise InvalidInput(
+            f"unknown presence {presence!r}; one of {', '.join(p.value for p in Presence)}", field="presence"
+        ) from None
+    if by is not None and by.pk != user.pk and not may_manage_configuration(by.role):
+        raise PermissionDenied("only leads and admins may set someone else's presence", field="presence")
+    if not is_staff_role(user.role) or user.role == Role.CUSTOMER:
+        raise InvalidInput(f"{user} is not an agent", field="user")
+    with transaction.atomic():
+        _ensure_state(user.pk)
+        state = AgentState.objects.select_for_update().get(user_id=user.pk)
+        before = state.presence
+        if before == value:
+            return value
+        now = clock.now()
+        AgentState.objects.filter(pk=state.pk).update(presence=value, presence_changed_at=now)
+        PresenceChange.objects.create(
+            user=user,
+            before=before,
+            after=value,
+            changed_by=by,
+            changed_by_label=str(by) if by is not None else ROUTER_LABEL,
+            at=now,
+        )
+        if value == Presence.ONLINE:
+            _pass_for_agent(user.pk)
+        elif value == Presence.OFFLINE:
+            _return_untouched(user)
+    return value
+
+
+def _return_untouched(user: Any) -> None:
+    held = dict(CapacityHold.objects.filter(user_id=user.pk).values_list("case_id", "case__team_id"))
+    if not held:
+        return
+    settings = selectors.team_settings_many({t for t in held.values() if t is not None})
+    returning = [
+        cid
+        for cid in selectors.untouched_case_ids(user.pk, held)
+        if held[cid] is not None and settings[held[cid]].return_untouched_on_offline
+    ]
+    teams = set()
+    for case_id in returning:
+        case = selectors.routing_case(case_id)
+        reason = {
+            "why": f"{user} went offline: the untouched case returns to the queue",
+            "winner": None,
+            "strategy": settings[held[case_id]].strategy,
+        }
+        case_services.assign(router(), case, assignee=None, reason=reason)
+        teams.add(held[case_id])
+    for team_id in teams:
+        run_queue_pass(team_id)
+
+
+# --- overflow --------------------------------------------------------------------
+
+
+def overflow_waiting_cases() -> int:
+    """Move cases waiting longer than their team's overflow time to its fallback
+    team, and offer them there. Idempotent: a moved case waits afresh."""
+    moved = 0
+    now = clock.now()
+    for team in TeamRouting.objects.filter(overflow_minutes__gt=0, fallback_team__isnull=False):
+        cutoff = now - timedelta(minutes=team.overflow_minutes)
+        ids = list(
+            CaseRouting.objects.filter(team_id=team.team_id, waiting_since__lte=cutoff)
+            .order_by("-priority", "waiting_since")
+            .values_list("case_id", flat=True)
+        )
+        for case_id in ids:
+            with transaction.atomic():
+                row = (
+                    CaseRouting.objects.select_for_update()
+                    .filter(case_id=case_id, team_id=team.team_id, waiting_since__lte=cutoff)
+                    .first()
+                )
+                if row is None:
+                    continue  # taken meanwhile, or moved by a concurrent run
+                case = selectors.routing_case(case_id)
+                if case.assignee_id is not None or case.team_id != team.team_id:
+                    continue
+                fallback = iam.get_team(team.fallback_team_id)  # type: ignore[arg-type]
+                minutes = int((now - row.waiting_since).total_seconds() // 60)  # type: ignore[operator]
+                reason = {
+                    "why": f"unassigned for {minutes} minutes in {case.team}: overflow to {fallback}",
+                    "overflow_from": str(case.team),
+                    "winner": None,
+                }
+                case_services.assign(router(), case, team=fallback, reason=reason)
+                route_case(case_id)
+                moved += 1
+    return moved
+
+
+def reassign(by: Any, case_number: str, assignee_id: int | None) -> Any:
+    """A lead reassigns from the lead's view (may exceed capacity, as a person may)."""
+    selectors.require_lead(by)
+    case = selectors.visible_case(by, case_number)
+    assignee = iam.get_user(assignee_id) if assignee_id else None
+    return case_services.assign(Actor.agent(by), case, assignee=assignee)
+
+
+__all__ = [
+    "Rule",
+    "connect",
+    "create_rule",
+    "delete_rule",
+    "on_case_changed",
+    "on_case_created",
+    "overflow_waiting_cases",
+    "reassign",
+    "reorder_rules",
+    "route_case",
+    "run_queue_pass",
+    "set_capacity",
+    "set_presence",
+    "set_skills",
+    "set_weight",
+    "update_team_routing",
+]
+
+# Configuration lives in its own module (a concept of its own); callers use it from here too.
+from casework.routing.configuration import (  # noqa: E402
+    RULE_FIELDS,
+    create_rule,
+    delete_rule,
+    reorder_rules,
+    set_capacity,
+    set_skills,
+    set_weight,
+    update_rule,
+    update_team_routing,
+)
+
+__all__ += ["RULE_FIELDS", "update_rule"]
