@@ -29,27 +29,7 @@ class MailboxForm(forms.ModelForm):
 
     class Meta:
         model = Mailbox
-        fields = [
-            "address",
-            "display_name",
-            "team",
-            "inbound_method",
-            "is_active",
-            "is_default",
-            "signature",
-            "smtp_host",
-            "smtp_port",
-            "smtp_user",
-            "smtp_password",
-            "smtp_tls",
-            "imap_host",
-            "imap_port",
-            "imap_user",
-            "imap_password",
-            "imap_ssl",
-            "imap_folder",
-            "imap_processed_folder",
-        ]
+        fields = list(services.MAILBOX_FIELDS)  # the same fields the API and services take
 
     def clean_address(self) -> str:
         return str(self.cleaned_data["address"]).strip().lower()
