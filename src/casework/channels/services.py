@@ -213,10 +213,9 @@ def receive(
     message_id = head.message_id or f"no-id.{hashlib.sha256(raw).hexdigest()[:32]}@casework.invalid"
     key = domain.message_key(message_id)
     try:
+        # No look-up first: the unique Message-ID key refuses a duplicate by itself,
+        # which keeps the fast path to one INSERT (this runs for every message).
         with transaction.atomic():
-            existing = InboundMessage.objects.filter(message_key=key).select_related("case").first()
-            if existing is not None:
-                return _duplicate(existing)
             record = InboundMessage.objects.create(
                 message_key=key,
                 message_id=message_id,
@@ -232,7 +231,7 @@ def receive(
             )
             transaction.on_commit(lambda: _nudge_processing(record.pk))
     except IntegrityError:
-        existing = InboundMessage.objects.filter(message_key=key).first()
+        existing = InboundMessage.objects.filter(message_key=key).select_related("case").first()
         if existing is not None:
             return _duplicate(existing)
         raise
