@@ -8,8 +8,8 @@ throughput and p50/p95 latency for: create case, the first page of an
 open-cases queue sorted by priority, full-text search and adding a reply; then
 the server's peak RSS and the list endpoint's query count at two page sizes.
 
-    /work/.venv-dev/bin/python bench/api_bench.py --db sqlite --cases 100000
-    /work/.venv-dev/bin/python bench/api_bench.py --db postgres --cases 100000
+    .venv/bin/python bench/api_bench.py --db sqlite --cases 100000
+    .venv/bin/python bench/api_bench.py --db postgres --cases 100000
 
 Never run by the test suite. Request counts and time per phase are bounded.
 """

@@ -8,7 +8,7 @@ five minutes, as the scheduler would, and the next evaluation is
 timed: it must find the few cases that newly match and clear the markers of
 the cases that stopped matching, in SQL, without looking at every case in Python.
 
-    /work/.venv-dev/bin/python bench/automation_time_rules.py --help
+    .venv/bin/python bench/automation_time_rules.py --help
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ customer messages, 25 on case updates; two of them match and act), then times
 `receive_customer_message` (the whole write: message, timeline, events, trigger
 evaluation and actions, commit) N times on one case and prints p50/p95/max.
 
-    /work/.venv-dev/bin/python bench/automation_triggers.py --help
+    .venv/bin/python bench/automation_triggers.py --help
 """
 
 from __future__ import annotations

@@ -2,9 +2,9 @@
 connections, each answered 250 only once stored (a new case, or a reply that
 threads onto one). Prints messages per second.
 
-    /work/.venv-dev/bin/python bench/email_gateway_throughput.py --help
-    /work/.venv-dev/bin/python bench/email_gateway_throughput.py --messages 1000
-    /work/.venv-dev/bin/python bench/email_gateway_throughput.py \
+    .venv/bin/python bench/email_gateway_throughput.py --help
+    .venv/bin/python bench/email_gateway_throughput.py --messages 1000
+    .venv/bin/python bench/email_gateway_throughput.py \
         --database postgres://postgres@127.0.0.1:5432/bench_cw_email
 
 SQLite runs on a fresh file in a temporary folder; a PostgreSQL database named

@@ -1,8 +1,8 @@
 """Knowledge base search latency: N published articles, then timed searches the
 way the public KB runs them (scoped queryset + full-text ids); prints p50/p95.
 
-    /work/.venv-dev/bin/python bench/knowledge_search.py                     # SQLite, 10,000 articles
-    /work/.venv-dev/bin/python bench/knowledge_search.py --database-url postgres://postgres@127.0.0.1:5432/bench_kb
+    .venv/bin/python bench/knowledge_search.py                     # SQLite, 10,000 articles
+    .venv/bin/python bench/knowledge_search.py --database-url postgres://postgres@127.0.0.1:5432/bench_kb
 
 The database named in --database-url is created, filled and dropped (SQLite: a
 temporary file). Target (issue 8): p95 <= 30 ms with 10,000 articles.

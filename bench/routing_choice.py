@@ -1,6 +1,6 @@
 """How fast the routing choice itself is (routing/domain.py, no database).
 
-/work/.venv-dev/bin/python bench/routing_choice.py --help
+.venv/bin/python bench/routing_choice.py --help
 """
 
 from __future__ import annotations

@@ -8,9 +8,9 @@ Everything goes through casework.cases.services and casework.routing.services.
 Reports: assignment decisions per second (wall clock), the spread of load across
 agents, and how long cases waited (simulated minutes).
 
-    /work/.venv-dev/bin/python bench/routing_day.py --help
-    /work/.venv-dev/bin/python bench/routing_day.py                      # SQLite in a temp dir
-    /work/.venv-dev/bin/python bench/routing_day.py \\
+    .venv/bin/python bench/routing_day.py --help
+    .venv/bin/python bench/routing_day.py                      # SQLite in a temp dir
+    .venv/bin/python bench/routing_day.py \\
         --database postgres://postgres@127.0.0.1:5432/bench_cw_routing   # dropped and made afresh
 """
 

@@ -1,6 +1,6 @@
 """Due-time computation speed: N clocks in one process, 2-interval calendar with holidays.
 
-    /work/.venv-dev/bin/python bench/sla_due_times.py [--clocks 100000]
+    .venv/bin/python bench/sla_due_times.py [--clocks 100000]
 
 Pure domain maths (no database): each clock is a start instant spread over a
 year and a target from 30 minutes to 400 business hours, in an Europe/Berlin

@@ -1,6 +1,6 @@
 """One SLA sweep over N running clocks of which none is due, on PostgreSQL.
 
-    /work/.venv-dev/bin/python bench/sla_sweep.py [--clocks 1000000] [--keep]
+    .venv/bin/python bench/sla_sweep.py [--clocks 1000000] [--keep]
 
 Creates a scratch database (default cw_bench_sla) on the server of
 --server-url, migrates it, bulk-inserts N/4 cases with 4 running clocks each

@@ -6,7 +6,7 @@ built-in view, a sorted and a filtered list, the board, the rail counts and a
 case page through Django's test client (server time, no network), and prints
 p50/p95 per page.
 
-    /work/.venv-dev/bin/python bench/workspace_list.py --cases 100000 --runs 100
+    .venv/bin/python bench/workspace_list.py --cases 100000 --runs 100
 """
 
 from __future__ import annotations

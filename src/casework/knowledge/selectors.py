@@ -78,7 +78,7 @@ def _text_index_first() -> Iterator[None]:
     """On PostgreSQL, price random reads as on SSD storage (random_page_cost 1.1
     instead of the spinning-disk default 4) for the search: the planner then
     reads matches through the GIN index instead of scanning and detoasting
-    every article's vector, 10-20x faster for common words (bench/RESULTS-knowledge.md)."""
+    every article's vector, 10-20x faster for common words (bench/RESULTS.md)."""
     if connection.vendor != "postgresql":
         yield
         return
