@@ -181,9 +181,10 @@ def _smtp_send(mailbox: Mailbox | None, msg: EmailMessage, sender: str, recipien
     if mailbox is not None and mailbox.smtp_host:
         host, port = mailbox.smtp_host, mailbox.smtp_port
         user, password, tls = mailbox.smtp_user, mailbox.smtp_password, mailbox.smtp_tls
-    elif getattr(settings, "EMAIL_BACKEND", "").endswith("smtp.EmailBackend"):
-        host, port = settings.EMAIL_HOST, settings.EMAIL_PORT
-        user, password, tls = settings.EMAIL_HOST_USER, settings.EMAIL_HOST_PASSWORD, settings.EMAIL_USE_TLS
+    elif _default_mailer()["BACKEND"].endswith("smtp.EmailBackend"):
+        options = _default_mailer().get("OPTIONS", {})
+        host, port = options.get("host", "127.0.0.1"), options.get("port", 25)
+        user, password, tls = options.get("username", ""), options.get("password", ""), options.get("use_tls")
     else:
         _file_send(msg)
         return
@@ -206,6 +207,11 @@ def _smtp_send(mailbox: Mailbox | None, msg: EmailMessage, sender: str, recipien
         raise SendFailure(f"{code} {_decoded(text)}", code)
 
 
+def _default_mailer() -> dict[str, Any]:
+    """The installation's own mail settings (settings.MAILERS["default"])."""
+    return dict(getattr(settings, "MAILERS", {}).get("default", {"BACKEND": ""}))
+
+
 def _decoded(text: bytes | str) -> str:
     return text.decode(errors="replace") if isinstance(text, bytes) else text
 
@@ -214,7 +220,7 @@ def _file_send(msg: EmailMessage) -> None:
     """Without SMTP configured, mail lands in DATA_DIR/outbox as .eml files (development)."""
     from pathlib import Path
 
-    folder = Path(getattr(settings, "EMAIL_FILE_PATH", "outbox"))
+    folder = Path(_default_mailer().get("OPTIONS", {}).get("file_path") or settings.DATA_DIR / "outbox")
     folder.mkdir(parents=True, exist_ok=True)
     name = str(msg["Message-ID"]).strip("<>").replace("/", "_")
     (folder / f"{name}.eml").write_bytes(bytes(msg))

@@ -208,3 +208,24 @@ def test_our_acknowledgement_answered_by_an_autoresponder_does_not_loop(
             # ... and our acknowledgement itself comes back to our mailbox.
             services.take_in(bytes(ack))
     assert len(sink.messages) == 1 and Case.objects.count() == 1
+
+
+def test_without_any_smtp_a_reply_is_kept_as_a_file_in_the_outbox(
+    mailbox: Any, agent: Any, settings: Any, tmp_path: Any
+) -> None:
+    """A laptop installation with no SMTP server: replies are written to the outbox folder."""
+    case = _email_case(mailbox)
+    mailbox.smtp_host = ""
+    mailbox.save()
+    outbox = tmp_path / "outbox"
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": str(outbox)},
+        }
+    }
+    case_services.post_reply(Actor.agent(agent), case, text="Kept on disk")
+    redrive_deliveries.enqueue()
+    call_command("db_worker", batch=True, no_startup_delay=True, reload=False)
+    assert OutboundDelivery.objects.get(kind="reply").state == "sent"
+    assert any(b"Kept on disk" in f.read_bytes() for f in outbox.glob("*.eml"))
