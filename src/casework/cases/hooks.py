@@ -28,6 +28,6 @@ def register(hooks: list[Any], fn: Any) -> None:
 
 
 # Extra keys for a case's API representation, computed for a whole page at
-# once: fn(cases) -> {case_id: {"sla": [...], ...}} (the SLA area adds clocks).
-CaseExtras = Callable[[list[Any]], dict[int, dict[str, Any]]]
+# once: fn(case_ids) -> {case_id: {"sla": [...], ...}} (the SLA area adds clocks).
+CaseExtras = Callable[[list[int]], dict[int, dict[str, Any]]]
 case_extras: list[CaseExtras] = []

@@ -62,23 +62,11 @@ def keyset_page(
     many match), then `fetch(ids)` loads those rows with whatever they need
     (related rows, prefetches). One more query, and a constant number of them.
     """
-    order = [f"-{field}", "-id"] if descending else [field, "id"]
-    queryset = queryset.order_by(*order)
-    if cursor:
-        values = decode_cursor(cursor)
-        if len(values) != 2:
-            raise InvalidInput("not a cursor for this sort order", field="cursor")
-        value, last_id = values
-        op = "lt" if descending else "gt"
-        queryset = queryset.filter(Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"id__{op}": last_id}))
     if fetch is not None:
-        keys = list(queryset.values_list(*dict.fromkeys(["id", field]))[: limit + 1])
-        has_more = len(keys) > limit
-        keys = keys[:limit]
-        found = {row.pk: row for row in fetch([k[0] for k in keys])}
-        items = [found[k[0]] for k in keys if k[0] in found]
-        last_key = keys[-1] if has_more and keys else None
-        return Page(items=items, next_cursor=encode_cursor([last_key[-1], last_key[0]]) if last_key else None)
+        ids = keyset_ids(queryset, field=field, descending=descending, limit=limit, cursor=cursor)
+        found = {row.pk: row for row in fetch(ids.items)}
+        return Page(items=[found[i] for i in ids.items if i in found], next_cursor=ids.next_cursor)
+    queryset = _after_cursor(queryset, field=field, descending=descending, cursor=cursor)
     rows = list(queryset[: limit + 1])
     has_more = len(rows) > limit
     rows = rows[:limit]
@@ -89,6 +77,32 @@ def keyset_page(
     return Page(items=rows, next_cursor=next_cursor)
 
 
+def keyset_ids(queryset: QuerySet, *, field: str, descending: bool, limit: int, cursor: str | None) -> Page:
+    """The ids of one page (a narrow, join-free query), for callers that load the rows their own way."""
+    queryset = _after_cursor(queryset, field=field, descending=descending, cursor=cursor)
+    keys = list(queryset.values_list(*dict.fromkeys(["id", field]))[: limit + 1])
+    has_more = len(keys) > limit
+    keys = keys[:limit]
+    last_key = keys[-1] if has_more and keys else None
+    return Page(
+        items=[k[0] for k in keys],
+        next_cursor=encode_cursor([last_key[-1], last_key[0]]) if last_key else None,
+    )
+
+
+def _after_cursor(queryset: QuerySet, *, field: str, descending: bool, cursor: str | None) -> QuerySet:
+    order = [f"-{field}", "-id"] if descending else [field, "id"]
+    queryset = queryset.order_by(*order)
+    if cursor:
+        values = decode_cursor(cursor)
+        if len(values) != 2:
+            raise InvalidInput("not a cursor for this sort order", field="cursor")
+        value, last_id = values
+        op = "lt" if descending else "gt"
+        queryset = queryset.filter(Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"id__{op}": last_id}))
+    return queryset
+
+
 def _value(row: Any, field: str) -> Any:
     value = row
     for part in field.split("__"):
@@ -96,4 +110,4 @@ def _value(row: Any, field: str) -> Any:
     return value
 
 
-__all__ = ["Page", "decode_cursor", "encode_cursor", "keyset_page"]
+__all__ = ["Page", "decode_cursor", "encode_cursor", "keyset_ids", "keyset_page"]

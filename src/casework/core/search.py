@@ -12,12 +12,15 @@ from collections.abc import Iterable
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import BooleanField, QuerySet
 from django.db.models.expressions import RawSQL
 
 from casework.core.models import SearchDocument
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+# Kinds with a full-text table on SQLite (core migration 0003: one table per kind,
+# keyed by the object's id).
+SEARCH_KINDS = ("case", "article")
 MAX_TERMS = 12
 
 
@@ -71,13 +74,35 @@ def matching_ids(kind: str, query: str) -> QuerySet | RawSQL:
             .filter(v=SearchQuery(tsquery, config="english", search_type="raw"))
             .values("object_id")
         )
-    fts_query = " ".join(f'"{w}"*' for w in words)
-    # The FTS table drives: its matches are looked up by primary key. (Written as a
-    # join, SQLite's planner walked every document of the kind and ran the MATCH
-    # once per document: minutes at 100,000 cases.)
-    return RawSQL(
-        "SELECT d.object_id FROM core_searchdocument d "
-        "WHERE d.id IN (SELECT f.rowid FROM core_search_fts f WHERE core_search_fts MATCH %s) "
-        "AND +d.kind = %s",  # unary +: look documents up by id, not by walking the kind index
-        (fts_query, kind),
+    table = _fts_table(kind)
+    return RawSQL(f"SELECT rowid FROM {table} WHERE {table} MATCH %s", (_fts_query(words),))
+
+
+def filter_matching(queryset: QuerySet, kind: str, query: str) -> QuerySet:
+    """`queryset` narrowed to the objects of `kind` that match `query`."""
+    words = terms(query)
+    if not words:
+        return queryset.none()
+    if connection.vendor != "sqlite":
+        return queryset.filter(id__in=matching_ids(kind, query))
+    table = _fts_table(kind)
+    # Unary + keeps SQLite from driving the query by primary key from every match
+    # (11,000 lookups and a sort for a common word): it walks the index of the
+    # requested order instead and stops at the page's end, probing the matches.
+    return queryset.filter(
+        RawSQL(
+            f'+"{queryset.model._meta.db_table}"."id" IN (SELECT rowid FROM {table} WHERE {table} MATCH %s)',
+            (_fts_query(words),),
+            output_field=BooleanField(),
+        )
     )
+
+
+def _fts_table(kind: str) -> str:
+    if kind not in SEARCH_KINDS:
+        raise ValueError(f"no full-text table for {kind!r}; a new kind needs a migration")
+    return f"core_search_fts_{kind}"
+
+
+def _fts_query(words: list[str]) -> str:
+    return " ".join(f'"{w}"*' for w in words)

@@ -55,7 +55,7 @@ def my_cases(user: Any, *, status: str = "", q: str = "") -> QuerySet[Case]:
     elif status == "closed":
         cases = cases.filter(status__in=["closed", "cancelled"])
     if q.strip():
-        cases = cases.filter(id__in=search.matching_ids(case_selectors.SEARCH_KIND, q))
+        cases = search.filter_matching(cases, case_selectors.SEARCH_KIND, q)
     return cases.select_related("contact").order_by("-updated_at", "-id")
 
 

@@ -205,18 +205,19 @@ def results(user: Any, *, kind: str = "csat", answered_only: bool = True, limit:
     }
 
 
-def case_extras(cases: list[Any]) -> dict[int, dict[str, Any]]:
+def case_extras(case_ids: list[int]) -> dict[int, dict[str, Any]]:
     """The survey result on each case's API representation (one query per page)."""
-    ids = [c.pk for c in cases]
-    found = {s.case_id: s for s in Survey.objects.filter(case_id__in=ids)}
+    rows = Survey.objects.filter(case_id__in=case_ids).values(
+        "case_id", "kind", "score", "comment", "answered_at"
+    )
     return {
-        case_id: {
+        s["case_id"]: {
             "survey": {
-                "kind": s.kind,
-                "score": s.score,
-                "comment": s.comment,
-                "answered_at": s.answered_at.isoformat() if s.answered_at else None,
+                "kind": s["kind"],
+                "score": s["score"],
+                "comment": s["comment"],
+                "answered_at": s["answered_at"].isoformat() if s["answered_at"] else None,
             }
         }
-        for case_id, s in found.items()
+        for s in rows
     }

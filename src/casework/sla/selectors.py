@@ -11,45 +11,41 @@ if TYPE_CHECKING:
     from casework.cases.models import Case
 
 
-def clock_dict(c: SlaClock) -> dict[str, Any]:
-    return {
-        "metric": c.metric,
-        "state": c.display_state,
-        "started_at": c.started_at,
-        "due_at": c.due_at,
-        "warned_at": c.warned_at,
-        "breached_at": c.breached_at,
-        "met_at": c.met_at,
-        "paused_seconds": c.paused_seconds,
-    }
+CLOCK_FIELDS = (
+    "metric",
+    "state",
+    "started_at",
+    "due_at",
+    "warned_at",
+    "breached_at",
+    "met_at",
+    "paused_seconds",
+)
+
+
+def clock_dict(values: dict[str, Any]) -> dict[str, Any]:
+    """A clock as the API shows it, from its field values (a `.values()` row or a
+    clock's `__dict__`); breached wins once the due time was missed."""
+    out = {name: values[name] for name in CLOCK_FIELDS}
+    if values["breached_at"] is not None:
+        out["state"] = "breached"
+    return out
 
 
 METRIC_ORDER = {m: i for i, m in enumerate(domain.METRICS)}
 
 
-def case_extras(cases: list[Any]) -> dict[int, dict[str, Any]]:
-    """`cases.hooks.case_extras`: every case's clocks and entitlement, one query per page."""
-    ids = [c.pk for c in cases]
-    per_case: dict[int, list[SlaClock]] = {i: [] for i in ids}
-    for c in SlaClock.objects.filter(case_id__in=ids):
-        per_case[c.case_id].append(c)
-    out = {}
-    for case in cases:
-        clocks = sorted(per_case[case.pk], key=lambda c: METRIC_ORDER.get(c.metric, 9))
-        e = case.entitlement if case.entitlement_id else None
-        out[case.pk] = {
-            "sla": [clock_dict(c) for c in clocks],
-            "entitlement": {
-                "id": e.pk,
-                "name": e.name,
-                "unit": e.unit,
-                "remaining": float(e.remaining),
-                "restrict": e.restrict,
-            }
-            if e is not None
-            else None,
+def case_extras(case_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """`cases.hooks.case_extras`: every case's clocks, one query per page."""
+    per_case: dict[int, list[dict[str, Any]]] = {i: [] for i in case_ids}
+    for row in SlaClock.objects.filter(case_id__in=case_ids).values("case_id", *CLOCK_FIELDS):
+        per_case[row["case_id"]].append(row)
+    return {
+        case_id: {
+            "sla": [clock_dict(c) for c in sorted(rows, key=lambda c: METRIC_ORDER.get(c["metric"], 9))]
         }
-    return out
+        for case_id, rows in per_case.items()
+    }
 
 
 def clocks_with_history(case: Case) -> list[dict[str, Any]]:
@@ -59,7 +55,7 @@ def clocks_with_history(case: Case) -> list[dict[str, Any]]:
     )
     return [
         {
-            **clock_dict(c),
+            **clock_dict(c.__dict__),
             "cycle": c.cycle,
             "policy": c.policy.name if c.policy_id and c.policy else None,
             "target_minutes": c.target_minutes,

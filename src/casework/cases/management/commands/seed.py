@@ -16,6 +16,7 @@ from rich.progress import Progress
 from casework.cases import demo
 from casework.cases.bulk import bulk_create_cases
 from casework.cases.models import Case
+from casework.core.statistics import refresh_statistics
 
 
 class Command(BaseCommand):
@@ -53,6 +54,7 @@ class Command(BaseCommand):
             self._print_logins()
         if options["cases"]:
             self._bulk(options["cases"], options["seed"])
+        refresh_statistics()
 
     def _bulk(self, count: int, seed: int) -> None:
         rng = random.Random(seed)

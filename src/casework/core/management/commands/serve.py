@@ -12,6 +12,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from casework.core.statistics import refresh_statistics
+
 
 class Command(BaseCommand):
     help = "Run Casework: migrates first; starts the background worker and scheduler too unless --web-only."
@@ -31,6 +33,7 @@ class Command(BaseCommand):
 
         if not options["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
+            refresh_statistics()
         if options["demo"]:
             call_command("seed", demo=True, if_empty=True)
         children: list[subprocess.Popen[bytes]] = []
