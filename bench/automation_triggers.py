@@ -34,7 +34,7 @@ def setup_django(url: str) -> None:
 
         parsed = urlparse(url)
         name = parsed.path.lstrip("/")
-        admin = parsed._replace(path="/postgres").geturl()
+        admin = parsed._replace(path="/postgres", query="").geturl()
         with psycopg.connect(admin, autocommit=True) as conn:
             if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
                 conn.execute(f'CREATE DATABASE "{name}"')

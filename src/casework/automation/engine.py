@@ -67,8 +67,6 @@ def load_case(case_id: int, read: set[str] | None = None) -> Case:
     if "contact_email" in wanted:
         joins.append("contact")
         prefetch.append("contact__emails")
-    if "tags" in wanted:
-        prefetch.append("tags")
     cases = Case.objects.select_related(*joins) if joins else Case.objects.all()
     return (cases.prefetch_related(*prefetch) if prefetch else cases).get(pk=case_id)
 
@@ -119,10 +117,18 @@ def case_facts(
     if wanted("contact_email"):
         facts["contact_email"] = case.contact.primary_email if case.contact_id and case.contact else None
     if wanted("tags"):
-        facts["tags"] = sorted(t.name for t in case.tags.all())
+        facts["tags"] = _tag_names(case)
     for key, value in facts["custom_fields"].items():
         facts[f"custom_fields.{key}"] = value
     return facts
+
+
+def _tag_names(case: Case) -> list[str]:
+    prefetched = getattr(case, "_prefetched_objects_cache", {}).get("tags")
+    if prefetched is not None:
+        return sorted(t.name for t in prefetched)
+    # One plain query: the prefetch machinery cost more than the fifty triggers it served.
+    return sorted(Case.tags.through.objects.filter(case_id=case.pk).values_list("tag__name", flat=True))
 
 
 def _named_changes(changes: dict[str, tuple[Any, Any]]) -> dict[str, tuple[Any, Any]]:
@@ -192,6 +198,7 @@ def _run(
     triggers: list[Trigger],
     changes: dict[str, tuple[Any, Any]],
     message_id: int | None = None,
+    message_text: str = "",
 ) -> None:
     read = _fields_read(triggers)
 
@@ -205,8 +212,8 @@ def _run(
         return load_case(case_id, read)
 
     case = load()
-    text = None
-    if message_id and "message_text" in read:
+    text = message_text or None
+    if message_id and text is None and "message_text" in read:
         text = Message.objects.filter(pk=message_id).values_list("text", flat=True).first()
     facts = facts_of(case)
     named = _named_changes(dict(changes))
@@ -307,7 +314,7 @@ def on_case_changed(event: Any) -> None:
 def on_message_posted(event: Any) -> None:
     kind = {"customer": "customer_message", "reply": "agent_reply"}.get(event.kind)
     if kind is not None:
-        run_triggers(event.case_id, (kind,), message_id=event.message_id)
+        run_triggers(event.case_id, (kind,), message_id=event.message_id, message_text=event.text)
 
 
 def on_clock_warned(event: Any) -> None:

@@ -34,3 +34,4 @@ class MessagePosted:
     actor: Actor
     kind: MessageKind
     is_public: bool
+    text: str = ""  # the message's plain text, so that rules need not read it back

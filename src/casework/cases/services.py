@@ -675,7 +675,12 @@ def post_reply(
         search.append_to_document(SEARCH_KIND, current.pk, text)
         events.publish(
             MessagePosted(
-                case_id=current.pk, message_id=message.pk, actor=actor, kind="reply", is_public=True
+                case_id=current.pk,
+                message_id=message.pk,
+                actor=actor,
+                kind="reply",
+                is_public=True,
+                text=message.text,
             )
         )
         target = status or status_after_agent_attention(Status(current.status)).value
@@ -789,7 +794,12 @@ def receive_customer_message(
         search.append_to_document(SEARCH_KIND, current.pk, text)
         events.publish(
             MessagePosted(
-                case_id=current.pk, message_id=message.pk, actor=actor, kind="customer", is_public=True
+                case_id=current.pk,
+                message_id=message.pk,
+                actor=actor,
+                kind="customer",
+                is_public=True,
+                text=message.text,
             )
         )
         target = status_after_customer_message(Status(current.status))

@@ -48,6 +48,11 @@ def secret_key(directory: Path, *, debug: bool) -> str:
     return key
 
 
+def _option(value: str) -> object:
+    """A database URL's query value: true/false as booleans (psycopg wants them so)."""
+    return {"true": True, "false": False}.get(value.lower(), value)
+
+
 def database_config(url: str | None, directory: Path) -> dict[str, object]:
     """Turn `sqlite:///path` or `postgres://user:pass@host:port/name` into Django's dict."""
     if not url:
@@ -76,7 +81,7 @@ def database_config(url: str | None, directory: Path) -> dict[str, object]:
             },
         }
     if scheme in {"postgres", "postgresql", "pgsql"}:
-        options = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
+        options: dict[str, object] = {k: _option(v[-1]) for k, v in parse_qs(parsed.query).items()}
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": unquote(parsed.path.lstrip("/")) or "casework",
@@ -84,7 +89,7 @@ def database_config(url: str | None, directory: Path) -> dict[str, object]:
             "PASSWORD": unquote(parsed.password or ""),
             "HOST": parsed.hostname or "",
             "PORT": str(parsed.port or ""),
-            "CONN_MAX_AGE": int(options.pop("conn_max_age", "60")),
+            "CONN_MAX_AGE": int(str(options.pop("conn_max_age", "60"))),
             "CONN_HEALTH_CHECKS": True,
             "OPTIONS": options,
         }

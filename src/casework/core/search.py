@@ -12,8 +12,9 @@ from collections.abc import Iterable
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
-from django.db.models import BooleanField, QuerySet
+from django.db.models import BooleanField, Case, F, QuerySet, TextField, Value, When
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Concat
 
 from casework.core.models import SearchDocument
 
@@ -41,13 +42,15 @@ def index_document(kind: str, object_id: int, title: str, body: str) -> None:
 
 
 def append_to_document(kind: str, object_id: int, text: str) -> None:
-    """Add text (a new message) to an object's document."""
-    doc, created = SearchDocument.objects.get_or_create(
-        kind=kind, object_id=object_id, defaults={"body": text}
-    )
-    if not created and text:
-        doc.body = f"{doc.body}\n{text}" if doc.body else text
-        doc.save(update_fields=["body"])
+    """Add text (a new message) to an object's document: one UPDATE that appends in
+    the database, instead of reading the whole conversation back to write it again."""
+    if not text:
+        SearchDocument.objects.get_or_create(kind=kind, object_id=object_id)
+        return
+    appended = Concat(F("body"), Value("\n"), Value(text), output_field=TextField())
+    body = Case(When(body="", then=Value(text)), default=appended, output_field=TextField())
+    if not SearchDocument.objects.filter(kind=kind, object_id=object_id).update(body=body):
+        index_document(kind, object_id, "", text)
 
 
 def bulk_index(kind: str, rows: Iterable[tuple[int, str, str]]) -> None:
