@@ -30,6 +30,7 @@ from casework.automation.models import (
     WebhookDelivery,
 )
 from casework.automation.rendering import placeholders, render
+from casework.cases import selectors as case_selectors
 from casework.cases import services as case_services
 from casework.cases.models import Case, Message
 from casework.cases.timeline import record_event
@@ -117,18 +118,10 @@ def case_facts(
     if wanted("contact_email"):
         facts["contact_email"] = case.contact.primary_email if case.contact_id and case.contact else None
     if wanted("tags"):
-        facts["tags"] = _tag_names(case)
+        facts["tags"] = case_selectors.tag_names(case)
     for key, value in facts["custom_fields"].items():
         facts[f"custom_fields.{key}"] = value
     return facts
-
-
-def _tag_names(case: Case) -> list[str]:
-    prefetched = getattr(case, "_prefetched_objects_cache", {}).get("tags")
-    if prefetched is not None:
-        return sorted(t.name for t in prefetched)
-    # One plain query: the prefetch machinery cost more than the fifty triggers it served.
-    return sorted(Case.tags.through.objects.filter(case_id=case.pk).values_list("tag__name", flat=True))
 
 
 def _named_changes(changes: dict[str, tuple[Any, Any]]) -> dict[str, tuple[Any, Any]]:

@@ -71,6 +71,15 @@ def get_case(user: Any, number: str, *, related: bool = True) -> Case:
     return case
 
 
+def tag_names(case: Case) -> list[str]:
+    """The case's tag names, sorted: the prefetched ones, else one plain query (the
+    prefetch machinery costs more than the rules that read the tags)."""
+    prefetched = getattr(case, "_prefetched_objects_cache", {}).get("tags")
+    if prefetched is not None:
+        return sorted(t.name for t in prefetched)
+    return sorted(Case.tags.through.objects.filter(case_id=case.pk).values_list("tag__name", flat=True))
+
+
 def case_for_rules(case_id: int, *related: str) -> Case:
     """Unscoped read of one case for the rules that react to its events, joined only
     to the `related` rows they read (each further join costs planning time)."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
 from django.db.models import BooleanField, Case, F, QuerySet, TextField, Value, When
 from django.db.models.expressions import RawSQL
@@ -70,6 +69,8 @@ def matching_ids(kind: str, query: str) -> QuerySet | RawSQL:
     if not words:
         return SearchDocument.objects.none().values("object_id")
     if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchVector  # loads psycopg: PG only
+
         tsquery = " & ".join(f"{w}:*" for w in words)
         return (
             SearchDocument.objects.filter(kind=kind)

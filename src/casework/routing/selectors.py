@@ -73,27 +73,40 @@ def _settings(row: TeamRouting) -> TeamSettings:
 # --- agents --------------------------------------------------------------------
 
 
-def agent_facts(user: Any) -> AgentFacts:
-    state = getattr(user, "routing_state", None)
-    return AgentFacts(
-        id=user.pk,
-        name=str(user),
-        presence=state.presence if state else Presence.OFFLINE,
-        capacity=state.capacity if state else DEFAULT_CAPACITY,
-        load=state.load if state else 0,
-        skills={s.name: s.level for s in user.routing_skills.all()},
-        last_assigned_at=state.last_assigned_at if state else None,
+def team_agents(team_id: int) -> list[AgentFacts]:
+    """Every active staff member of the team, as the router sees them: two plain
+    queries (people with their state, then their skills), no model instances."""
+    rows = list(
+        iam.list_users(team_id=team_id)
+        .filter(is_active=True, role__in=STAFF_ROLES)
+        .values(
+            "id",
+            "name",
+            "email",
+            "routing_state__presence",
+            "routing_state__capacity",
+            "routing_state__load",
+            "routing_state__last_assigned_at",
+        )
     )
-
-
-def _with_routing(users: Any) -> Any:
-    return users.select_related("routing_state").prefetch_related("routing_skills")
-
-
-def team_agents(team_id: int) -> tuple[list[AgentFacts], dict[int, Any]]:
-    """Every active staff member of the team, as the router sees them."""
-    users = list(_with_routing(iam.list_users(team_id=team_id).filter(is_active=True, role__in=STAFF_ROLES)))
-    return [agent_facts(u) for u in users], {u.pk: u for u in users}
+    skills: dict[int, dict[str, int]] = {row["id"]: {} for row in rows}
+    found = AgentSkill.objects.filter(user_id__in=list(skills)).order_by("name")
+    for user_id, name, level in found.values_list("user_id", "name", "level"):
+        skills[user_id][name] = level
+    return [
+        AgentFacts(
+            id=row["id"],
+            name=row["name"] or row["email"],
+            presence=row["routing_state__presence"] or Presence.OFFLINE,
+            capacity=row["routing_state__capacity"]
+            if row["routing_state__capacity"] is not None
+            else DEFAULT_CAPACITY,
+            load=row["routing_state__load"] or 0,
+            skills=skills[row["id"]],
+            last_assigned_at=row["routing_state__last_assigned_at"],
+        )
+        for row in rows
+    ]
 
 
 def agent_profiles(users: Iterable[Any]) -> dict[int, dict[str, Any]]:
@@ -149,7 +162,7 @@ def case_facts(case: Case, weights_: tuple[dict[str, int], dict[str, int]] | Non
         case_type=case_type,
         service=case.service.name if case.service_id else "",  # type: ignore[union-attr]
         account_tier=case.account.tier if case.account_id else "",  # type: ignore[union-attr]
-        tags=tuple(t.name for t in case.tags.all()),
+        tags=tuple(case_selectors.tag_names(case)),
         language=case.language,
         text=f"{case.title}\n{case.description}",
         team=case.team.name if case.team_id else "",  # type: ignore[union-attr]
@@ -187,11 +200,7 @@ def get_rule(rule_id: int) -> RoutingRule:
 def routing_case(case_id: int) -> Case:
     """The case with just what routing reads (lighter than the cases area's full read)."""
     try:
-        return (
-            Case.objects.select_related("case_type", "service", "account", "team")
-            .prefetch_related("tags")
-            .get(pk=case_id)
-        )
+        return Case.objects.select_related("case_type", "service", "account", "team").get(pk=case_id)
     except Case.DoesNotExist:
         raise NotFound(f"no case with id {case_id}", field="case") from None
 
@@ -261,7 +270,7 @@ def team_queue(user: Any, team_id: int, *, show: int = 20) -> dict[str, Any]:
     stats = waiting.aggregate(n=Count("id"), oldest=Min("waiting_since"))
     rows = list(waiting.select_related("case").order_by("-priority", "waiting_since", "case_id")[:show])
     now = clock.now()
-    agents, _ = team_agents(team_id)
+    agents = team_agents(team_id)
     cases = [
         {
             "number": r.case.number,
@@ -311,7 +320,7 @@ def explain_case(user: Any, number: str) -> dict[str, Any]:
     routing = CaseRouting.objects.filter(case_id=case.pk).select_related("rule").first()
     rule = to_rule(routing.rule) if routing and routing.rule else None
     facts = case_facts(case)
-    agents = team_agents(case.team_id)[0] if case.team_id else []
+    agents = team_agents(case.team_id) if case.team_id else []
     settings = team_settings(case.team_id) if case.team_id else TeamSettings(0)
     mandatory = dict(rule.mandatory_skills) if rule else {}
     held_units = facts.units if case.assignee_id else 0

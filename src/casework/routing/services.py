@@ -67,23 +67,16 @@ def _ensure_state(user_id: int) -> None:
 
 def _take_units(user_id: int, units: int) -> AgentState | None:
     """Take `units` of an online agent's capacity, or return their fresh state when
-    they no longer have room. The state row is locked (SELECT … FOR UPDATE) so two
-    cases routed at once never both take the last unit; a refusal rolls back to the
-    savepoint, which lets the lock go at once."""
-    try:
-        with transaction.atomic():
-            state = AgentState.objects.select_for_update().filter(user_id=user_id).first()
-            if state is None:
-                _ensure_state(user_id)
-                state = AgentState.objects.select_for_update().get(user_id=user_id)
-            if state.presence != Presence.ONLINE or state.load + units > state.capacity:
-                raise _NoRoom(state)
-            AgentState.objects.filter(pk=state.pk).update(
-                load=F("load") + units, last_assigned_at=clock.now()
-            )
-    except _NoRoom as refused:
-        return refused.state
-    return None
+    they no longer have room. One conditional UPDATE: the database checks the room
+    and takes it under the row's lock, so two cases routed at once never both take
+    the last unit (PostgreSQL re-checks the condition on the locked row)."""
+    taken = AgentState.objects.filter(
+        user_id=user_id, presence=Presence.ONLINE, load__lte=F("capacity") - units
+    ).update(load=F("load") + units, last_assigned_at=clock.now())
+    if taken:
+        return None
+    _ensure_state(user_id)
+    return AgentState.objects.get(user_id=user_id)
 
 
 def _hold(case_id: int, user_id: int, units: int, *, taken: bool) -> None:
@@ -114,31 +107,38 @@ def _release(case_id: int) -> int | None:
 # --- the routing decision --------------------------------------------------------
 
 
-def _record(case_id: int, **fields: Any) -> CaseRouting:
-    row, created = CaseRouting.objects.get_or_create(case_id=case_id, defaults=fields)
-    if not created and fields:
-        for k, v in fields.items():
-            setattr(row, k, v)
-        row.save(update_fields=list(fields))
-    return row
+def _record(case_id: int, **fields: Any) -> None:
+    """Keep the case's routing row: one UPDATE when it exists (the usual case)."""
+    if fields and CaseRouting.objects.filter(case_id=case_id).update(**fields):
+        return
+    CaseRouting.objects.get_or_create(case_id=case_id, defaults=fields)
+
+
+_UNKNOWN: Any = object()
 
 
 def route_case(
-    case_id: int, *, reroute_from: int | None = None, case: Any = None, facts: Any = None
+    case_id: int,
+    *,
+    reroute_from: int | None = None,
+    case: Any = None,
+    facts: Any = None,
+    rule: Rule | None = _UNKNOWN,
 ) -> Decision | None:
     """Offer one case to its team's agents. Returns the decision, or None when the
     case is not routable (assigned, closed, no team). `reroute_from`: the agent who
     had it before a reopen, preferred when still eligible. `case`: the case when
-    the caller has just read it."""
+    the caller has just read it; `rule`: the routing rule when the caller has just matched it."""
     case = case if case is not None else selectors.routing_case(case_id)
     if case.status not in selectors.ROUTABLE or case.team_id is None:
         return None
     if case.assignee_id is not None and reroute_from is None:
         return None
     settings = selectors.team_settings(case.team_id)
-    rule = selectors.rule_of_case(case.pk)
+    if rule is _UNKNOWN:
+        rule = selectors.rule_of_case(case.pk)
     facts = facts if facts is not None else selectors.case_facts(case)
-    agents, users = selectors.team_agents(case.team_id)
+    agents = selectors.team_agents(case.team_id)
     affinity = reroute_from if reroute_from is not None else selectors.previous_agent_of_contact(case)
     decision = None
     for _ in range(len(agents) + 1):
@@ -176,7 +176,7 @@ def route_case(
             case.pk, team_id=case.team_id, priority=case.priority, waiting_since=since, last_decision=reason
         )
         return decision
-    winner = users[decision.winner.id]
+    winner = iam.get_user(decision.winner.id)
     _hold(case.pk, winner.pk, facts.units, taken=True)
     if settings.strategy == Strategy.ROUND_ROBIN:
         TeamRouting.objects.update_or_create(team_id=case.team_id, defaults={"last_round_robin_user": winner})
@@ -214,7 +214,7 @@ def run_queue_pass(team_id: int, *, limit: int = PASS_LIMIT) -> int:
     memory, without a routing attempt. Returns how many were assigned."""
     if selectors.team_settings(team_id).strategy == Strategy.MANUAL:
         return 0
-    agents, _ = selectors.team_agents(team_id)
+    agents = selectors.team_agents(team_id)
     assigned = 0
     for row in selectors.waiting_rows(team_id, limit=limit):
         if not any(a.presence == Presence.ONLINE and a.free > 0 for a in agents):
@@ -280,7 +280,7 @@ def on_case_created(event: CaseCreated) -> None:
             case_services.update_case(router(), case, changes, event_data={"rule": rule.name})
             case = selectors.routing_case(case.pk)
             facts = selectors.case_facts(case)
-    route_case(case.pk, case=case, facts=facts)
+    route_case(case.pk, case=case, facts=facts, rule=rule)
 
 
 def on_case_changed(event: CaseChanged) -> None:

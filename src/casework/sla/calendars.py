@@ -8,7 +8,6 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays as public_holidays
 from django.db import transaction
 from django.db.models import QuerySet
 
@@ -31,6 +30,8 @@ def holiday_dates(country: str, subdivision: str = "", years: range | None = Non
     """A country's (and region's) public holidays, from the `holidays` package."""
     if not country:
         return frozenset()
+    import holidays as public_holidays  # 11 MB of country tables: only where a calendar names one
+
     year = clock.now().year
     years = years or range(year - HOLIDAY_YEARS_BACK, year + HOLIDAY_YEARS_AHEAD + 1)
     try:

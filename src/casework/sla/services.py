@@ -262,13 +262,16 @@ def on_case_changed(event: CaseChanged) -> None:
     changes = event.changes
     if not any(k in changes for k in ("status", *RETARGET_FIELDS)):
         return
+    retarget = [k for k in RETARGET_FIELDS if k in changes]
+    after_status = changes["status"][1] if "status" in changes else None
+    clocks = _clocks(event.case_id)
+    if not clocks and not retarget and after_status not in ("resolved", "cancelled"):
+        return  # a status change with no clock to pause, resume or stop (an assignment): nothing to do
     case = _case(event.case_id)
     now = clock.now()
-    clocks = _clocks(case.pk)
     if "status" in changes:
         before, after = changes["status"]
         _status_changed(case, clocks, str(before), str(after), now)
-    retarget = [k for k in RETARGET_FIELDS if k in changes]
     if retarget and case.status not in ("closed", "cancelled"):
         why = ", ".join(f"{f} {_label(f, changes[f][0])} → {_label(f, changes[f][1])}" for f in retarget)
         _retarget(case, clocks, why, now)

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import atexit
-import signal
-import subprocess
+import os
 import sys
 from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.db import connections
 
 from casework.core.statistics import refresh_statistics
 
@@ -29,43 +28,32 @@ class Command(BaseCommand):
         parser.add_argument("--no-migrate", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        import uvicorn
-
         if not options["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
             refresh_statistics()
         if options["demo"]:
             call_command("seed", demo=True, if_empty=True)
-        children: list[subprocess.Popen[bytes]] = []
-        if not options["web_only"]:
-            for role in ("worker", "scheduler"):
-                children.append(subprocess.Popen([sys.executable, "-m", "casework", role]))
-
-        def stop_children() -> None:
-            for child in children:
-                if child.poll() is None:
-                    child.send_signal(signal.SIGTERM)
-            for child in children:
-                try:
-                    child.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    child.kill()
-
-        atexit.register(stop_children)
         url = f"http://{options['host']}:{options['port']}"
         self.stdout.write(self.style.SUCCESS(f"Casework is starting at {url}  (API docs: {url}/api/v1/docs)"))
         engine = str(settings.DATABASES["default"]["ENGINE"]).rsplit(".", 1)[-1]
         background = "off (--web-only)" if options["web_only"] else "worker + scheduler"
         self.stdout.write(f"database: {engine}  background: {background}")
-        try:
-            uvicorn.run(
-                "casework.config.asgi:application",
-                host=options["host"],
-                port=options["port"],
-                workers=options["workers"],
-                log_level="info" if settings.DEBUG else "warning",
-                lifespan="off",
-                access_log=settings.DEBUG,
-            )
-        finally:
-            stop_children()
+        self.stdout.flush()
+        sys.stderr.flush()
+        connections.close_all()
+        # The server process replaces this one (same pid, signals and exit code): it
+        # need not keep a loaded Django while its workers each load their own.
+        argv = [sys.executable, "-m", "casework.config.server"]
+        argv += [
+            "--host",
+            options["host"],
+            "--port",
+            str(options["port"]),
+            "--workers",
+            str(options["workers"]),
+        ]
+        if not options["web_only"]:
+            argv.append("--background")
+        if settings.DEBUG:
+            argv.append("--debug")
+        os.execv(sys.executable, argv)
