@@ -21,6 +21,16 @@ def test_only_async_views_take_the_asgi_handler() -> None:
     assert not asgi.is_async_view("/no/such/page")
 
 
+@pytest.fixture(autouse=True)
+def _close_connections_after_each_request(settings: Any) -> None:
+    """The server's threads keep their database connections between requests; here
+    they close them, or the test database could not be dropped at the end."""
+    from django.db import connection
+
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+    connection.settings_dict["CONN_MAX_AGE"] = 0
+
+
 async def _get(path: str, headers: dict[str, str] | None = None) -> httpx.Response:
     transport = httpx.ASGITransport(app=asgi.application)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:

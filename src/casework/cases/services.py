@@ -365,11 +365,14 @@ def update_case(
     *,
     expected_version: int | None = None,
     event_data: dict[str, Any] | None = None,
+    along: dict[str, Any] | None = None,
 ) -> Case:
     """Apply field changes atomically, with optimistic locking on `version`.
 
     A stale `expected_version` is refused (412) and nothing changes. Each changed
-    field gets its own timeline event with before and after.
+    field gets its own timeline event with before and after. `along`: fields that
+    explain the change (routing's assignment reason), written with it, no event of
+    their own.
     """
     unknown = [k for k in changes if k not in EDITABLE]
     if unknown:
@@ -390,8 +393,12 @@ def update_case(
                 current_version=current.version,
             )
         diff = _apply(actor, current, changes)
+        for name, value in (along or {}).items():
+            setattr(current, name, value)
         if diff:
             _save_changes(actor, current, diff, event_data or {})
+        elif along:
+            Case.objects.filter(pk=current.pk).update(**along)
         return Case.objects.get(pk=current.pk) if diff else current
 
 
@@ -569,16 +576,14 @@ def assign(
         changes["assignee"] = assignee
     if team is not _UNSET:
         changes["team"] = team
-    with transaction.atomic():
-        if reason is not None:
-            Case.objects.filter(pk=case.pk).update(assignment_reason=reason)
-        return update_case(
-            actor,
-            case,
-            changes,
-            expected_version=expected_version,
-            event_data={"reason": reason} if reason else None,
-        )
+    return update_case(
+        actor,
+        case,
+        changes,
+        expected_version=expected_version,
+        event_data={"reason": reason} if reason else None,
+        along={"assignment_reason": reason} if reason is not None else None,
+    )
 
 
 def set_sla_due(case_id: int, due_at: Any) -> None:

@@ -264,9 +264,10 @@ def on_case_changed(event: CaseChanged) -> None:
         return
     retarget = [k for k in RETARGET_FIELDS if k in changes]
     after_status = changes["status"][1] if "status" in changes else None
+    no_clock = not SlaClock.objects.filter(case_id=event.case_id).exists
+    if not retarget and after_status not in ("resolved", "cancelled") and no_clock():
+        return  # a status change with no clock to pause, resume or stop (an assignment)
     clocks = _clocks(event.case_id)
-    if not clocks and not retarget and after_status not in ("resolved", "cancelled"):
-        return  # a status change with no clock to pause, resume or stop (an assignment): nothing to do
     case = _case(event.case_id)
     now = clock.now()
     if "status" in changes:
