@@ -264,8 +264,8 @@ def on_case_changed(event: CaseChanged) -> None:
         return
     retarget = [k for k in RETARGET_FIELDS if k in changes]
     after_status = changes["status"][1] if "status" in changes else None
-    no_clock = not SlaClock.objects.filter(case_id=event.case_id).exists
-    if not retarget and after_status not in ("resolved", "cancelled") and no_clock():
+    has_clocks = SlaClock.objects.filter(case_id=event.case_id).exists
+    if not retarget and after_status not in ("resolved", "cancelled") and not has_clocks():
         return  # a status change with no clock to pause, resume or stop (an assignment)
     clocks = _clocks(event.case_id)
     case = _case(event.case_id)
