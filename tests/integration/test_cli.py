@@ -16,7 +16,7 @@ from casework.cases.demo import DEMO_PASSWORD, logins
 from casework.cases.models import Case, TimelineEvent
 from casework.cases.selectors import SEARCH_KIND
 from casework.core.models import SearchDocument
-from casework.core.search import matching_ids
+from casework.core.search import filter_matching
 from casework.iam.models import Team, User
 from tests.integration.test_config import casework
 
@@ -95,7 +95,7 @@ def test_seed_cases_makes_searchable_cases_with_timelines() -> None:
     assert TimelineEvent.objects.filter(kind="created").count() == 25
     assert SearchDocument.objects.filter(kind=SEARCH_KIND).count() == 25
     word = Case.objects.order_by("id").first().title.split()[0]  # type: ignore[union-attr]
-    found = Case.objects.filter(id__in=matching_ids(SEARCH_KIND, word))
+    found = filter_matching(Case.objects.all(), SEARCH_KIND, word)
     assert found.exists() and all(word.lower() in (c.title + c.description).lower() for c in found)
     run("seed", "--cases", "5")  # a second load continues the numbering
     assert Case.objects.count() == 30 and Case.objects.values("number").distinct().count() == 30

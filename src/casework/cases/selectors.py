@@ -19,6 +19,7 @@ from casework.cases.models import Case, CaseLink, Message, TimelineEvent
 from casework.core import search
 from casework.core.errors import InvalidInput, NotFound
 from casework.core.pagination import Page, keyset_ids
+from casework.core.planner import joins_as_written
 from casework.iam.domain import Role
 from casework.iam.selectors import team_ids_of
 
@@ -221,12 +222,13 @@ def case_rows(ids: list[int]) -> list[dict[str, Any]]:
     primary_email = ContactEmail.objects.filter(contact_id=OuterRef("contact_id")).order_by(
         "-is_primary", "id"
     )
-    rows = {
-        row["id"]: row
-        for row in Case.objects.filter(pk__in=ids)
-        .annotate(contact_email=Subquery(primary_email.values("address")[:1]))
-        .values(*CASE_ROW_FIELDS, "contact_email")
-    }
+    with joins_as_written():
+        rows = {
+            row["id"]: row
+            for row in Case.objects.filter(pk__in=ids)
+            .annotate(contact_email=Subquery(primary_email.values("address")[:1]))
+            .values(*CASE_ROW_FIELDS, "contact_email")
+        }
     for row in rows.values():
         row["tags"] = []
     for case_id, name in Case.tags.through.objects.filter(case_id__in=ids).values_list(

@@ -82,6 +82,9 @@ def database_config(url: str | None, directory: Path) -> dict[str, object]:
         }
     if scheme in {"postgres", "postgresql", "pgsql"}:
         options: dict[str, object] = {k: _option(v[-1]) for k, v in parse_qs(parsed.query).items()}
+        # Request queries are short: launching parallel workers (about 15 ms on a small
+        # machine) costs more than they save. `?options=...` in the URL replaces this.
+        options.setdefault("options", "-c max_parallel_workers_per_gather=0")
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": unquote(parsed.path.lstrip("/")) or "casework",

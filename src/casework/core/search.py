@@ -63,43 +63,46 @@ def remove_document(kind: str, object_id: int) -> None:
     SearchDocument.objects.filter(kind=kind, object_id=object_id).delete()
 
 
-def matching_ids(kind: str, query: str) -> QuerySet | RawSQL:
-    """Object ids of `kind` whose title or body match every word of `query` (prefixes too)."""
-    words = terms(query)
-    if not words:
-        return SearchDocument.objects.none().values("object_id")
-    if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchVector  # loads psycopg: PG only
-
-        tsquery = " & ".join(f"{w}:*" for w in words)
-        return (
-            SearchDocument.objects.filter(kind=kind)
-            .annotate(v=SearchVector("title", "body", config="english"))
-            .filter(v=SearchQuery(tsquery, config="english", search_type="raw"))
-            .values("object_id")
-        )
-    table = _fts_table(kind)
-    return RawSQL(f"SELECT rowid FROM {table} WHERE {table} MATCH %s", (_fts_query(words),))
+# A query matching at most this many documents is answered from the list of its
+# matches; above it, the listing walks its own order and tests each candidate.
+FEW_MATCHES = 500
 
 
 def filter_matching(queryset: QuerySet, kind: str, query: str) -> QuerySet:
-    """`queryset` narrowed to the objects of `kind` that match `query`."""
+    """`queryset` narrowed to the objects of `kind` whose title or body match every
+    word of `query` (prefixes too).
+
+    Two shapes, chosen by asking the index for up to FEW_MATCHES + 1 matches first:
+    a rare word's few matches are looked up by id; a common word's thousands are
+    probed while the database walks the index of the requested order (the first
+    screen of "recently updated" holds a page of them), instead of fetching and
+    sorting them all. The planners cannot tell the two apart from their statistics.
+    """
     words = terms(query)
     if not words:
         return queryset.none()
-    if connection.vendor != "sqlite":
-        return queryset.filter(id__in=matching_ids(kind, query))
-    table = _fts_table(kind)
-    # Unary + keeps SQLite from driving the query by primary key from every match
-    # (11,000 lookups and a sort for a common word): it walks the index of the
-    # requested order instead and stops at the page's end, probing the matches.
-    return queryset.filter(
-        RawSQL(
-            f'+"{queryset.model._meta.db_table}"."id" IN (SELECT rowid FROM {table} WHERE {table} MATCH %s)',
-            (_fts_query(words),),
-            output_field=BooleanField(),
-        )
-    )
+    table = queryset.model._meta.db_table
+    if connection.vendor == "postgresql":
+        tsquery = " & ".join(f"{w}:*" for w in words)
+        vector = "d.search_tsv @@ to_tsquery('english'::regconfig, %s)"
+        matches = f"SELECT d.object_id FROM core_searchdocument d WHERE d.kind = %s AND {vector}"
+        # kind || '': the few first matches through the text index, not by walking
+        # the (kind, object_id) index until the LIMIT is reached.
+        first = f"SELECT d.object_id FROM core_searchdocument d WHERE (d.kind || '') = %s AND {vector}"
+        params: tuple[str, ...] = (kind, tsquery)
+        walking = f'"{table}"."id" IN ({matches})'
+    else:
+        fts = _fts_table(kind)
+        matches = first = f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s"
+        params = (_fts_query(words),)
+        # Unary +: SQLite would otherwise drive by primary key from every match.
+        walking = f'+"{table}"."id" IN ({matches})'
+    with connection.cursor() as cursor:
+        cursor.execute(f"{first} LIMIT {FEW_MATCHES + 1}", params)
+        found = [row[0] for row in cursor.fetchall()]
+    if len(found) <= FEW_MATCHES:
+        return queryset.filter(id__in=found)
+    return queryset.filter(RawSQL(walking, params, output_field=BooleanField()))
 
 
 def _fts_table(kind: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from crontask import cron
 from django.tasks import task
 
-from casework.core.statistics import refresh_statistics
+from casework.core.planner import refresh_statistics
 
 
 @cron("17 * * * *")

@@ -3,16 +3,16 @@ see published public articles, agents also internal ones, editors everything."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import BooleanField, Count, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from casework.core import search
 from casework.core.errors import NotFound
+from casework.core.planner import planner_settings
 from casework.iam.domain import Role, is_staff_role
 from casework.knowledge.domain import ArticleStatus, key_terms, rank_by_hits
 from casework.knowledge.models import Article, ArticleCaseLink, ArticleVersion, Category, SearchGap
@@ -63,18 +63,12 @@ def _matching(articles: QuerySet[Article], query: str) -> QuerySet[Article]:
     return search.filter_matching(articles, SEARCH_KIND, query)
 
 
-@contextmanager
-def _text_index_first() -> Iterator[None]:
+def _text_index_first() -> AbstractContextManager[None]:
     """On PostgreSQL, price random reads as on SSD storage (random_page_cost 1.1
     instead of the spinning-disk default 4) for the search: the planner then
     reads matches through the GIN index instead of scanning and detoasting
     every article's vector, 10-20x faster for common words (bench/RESULTS.md)."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL random_page_cost = 1.1")
-        yield
+    return planner_settings(random_page_cost="1.1")
 
 
 def search_articles(user: Any, query: str, *, limit: int = 20, category: str = "") -> list[Article]:

@@ -200,6 +200,26 @@ def test_full_text_search_over_title_description_and_messages(api: ApiClient, te
     assert api.get("/cases?q=%22%29%28*%20OR")[0] == 200  # operator syntax is not an error
 
 
+@pytest.mark.parametrize("few", [0, 500], ids=["common word: probed in list order", "rare word: looked up"])
+def test_search_gives_the_same_ordered_pages_for_common_and_rare_words(
+    api: ApiClient, team, monkeypatch: pytest.MonkeyPatch, few: int
+) -> None:
+    from casework.core import search
+
+    monkeypatch.setattr(search, "FEW_MATCHES", few)
+    other = TeamFactory()
+    numbers = [
+        api.post("/cases", {"title": f"Invoice {i} wrong", "team": team.pk})[1]["number"] for i in range(5)
+    ]
+    api.post("/cases", {"title": "Printer jam", "team": team.pk})
+    api.post("/cases", {"title": "Invoice of another team", "team": other.pk})  # not visible to the agent
+    first = api.get("/cases?q=invoice&sort=-created&limit=3")[1]
+    rest = api.get(f"/cases?q=invoice&sort=-created&limit=3&cursor={first['next_cursor']}")[1]
+    assert [c["number"] for c in first["items"] + rest["items"]] == numbers[::-1]
+    assert rest["next_cursor"] is None
+    assert api.get("/cases?q=nothingmatches")[1]["items"] == []
+
+
 def test_list_query_count_does_not_grow_with_the_page(api: ApiClient, team) -> None:
     contact = ContactFactory()
     for i in range(3):

@@ -16,7 +16,7 @@ from rich.progress import Progress
 from casework.cases import demo
 from casework.cases.bulk import bulk_create_cases
 from casework.cases.models import Case
-from casework.core.statistics import refresh_statistics
+from casework.core.planner import refresh_statistics
 
 
 class Command(BaseCommand):

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import connections
 
-from casework.core.statistics import refresh_statistics
+from casework.core.planner import refresh_statistics
 
 
 class Command(BaseCommand):
