@@ -49,7 +49,10 @@ def secret_key(directory: Path, *, debug: bool) -> str:
 
 
 def _option(value: str) -> object:
-    """A database URL's query value: true/false as booleans (psycopg wants them so)."""
+    """A database URL's query value: true/false as booleans, digits as numbers
+    (psycopg wants them so)."""
+    if value.isdigit():
+        return int(value)
     return {"true": True, "false": False}.get(value.lower(), value)
 
 
