@@ -25,16 +25,28 @@ def refresh_statistics() -> None:
 
 @contextmanager
 def planner_settings(**values: str) -> Iterator[None]:
-    """PostgreSQL planner settings for the queries inside (SET LOCAL, in a transaction
-    of their own when there is none); nothing elsewhere."""
+    """PostgreSQL planner settings for the queries inside, and only those; nothing
+    elsewhere. In a transaction of their own they end with it; inside a caller's
+    transaction the previous values are put back on the way out."""
     if connection.vendor != "postgresql":
         yield
         return
+    names = list(values)
+    nested = connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            "; ".join(f"SET LOCAL {name} = {int(v) if v.isdigit() else float(v)}" for name, v in values.items())
+            "SELECT " + ", ".join("current_setting(%s), set_config(%s, %s, true)" for _ in names),
+            [p for name in names for p in (name, name, str(values[name]))],
         )
-        yield
+        previous = cursor.fetchone()[0::2]
+        try:
+            yield
+        finally:
+            if nested:
+                cursor.execute(
+                    "SELECT " + ", ".join("set_config(%s, %s, true)" for _ in names),
+                    [p for name, before in zip(names, previous, strict=True) for p in (name, before)],
+                )
 
 
 def joins_as_written() -> AbstractContextManager[None]:
