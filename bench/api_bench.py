@@ -282,7 +282,7 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--cases", type=int, default=10_000, help="cases to seed (default 10,000)")
     parser.add_argument("--clients", type=int, default=2, help="concurrent HTTP clients")
-    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes (2: one per core here)")
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn workers (one per core)")
     parser.add_argument("--creates", type=int, default=1000)
     parser.add_argument("--reads", type=int, default=400, help="list and search requests each")
     parser.add_argument("--replies", type=int, default=400)
