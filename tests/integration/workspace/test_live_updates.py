@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.db import connections
 from django.test import AsyncClient
 
 from casework.cases import services
@@ -63,11 +64,15 @@ def test_the_stream_sends_a_teammates_reply(team: Any, make_case: Any) -> None:
         frames = response.streaming_content
         assert "event: ready" in (await asyncio.wait_for(anext(frames), 5)).decode()
         await sync_to_async(services.post_reply)(Actor.agent(writer), case, text="Hello")
-        while True:
-            frame = (await asyncio.wait_for(anext(frames), 5)).decode()
-            if '"kind": "message"' in frame:
-                await frames.aclose()
-                return frame
+        try:
+            while True:
+                frame = (await asyncio.wait_for(anext(frames), 5)).decode()
+                if '"kind": "message"' in frame:
+                    await frames.aclose()
+                    return frame
+        finally:
+            # The sync thread's own connection, or the test database could not be dropped.
+            await sync_to_async(connections.close_all)()
 
     try:
         frame = asyncio.run(scenario())
