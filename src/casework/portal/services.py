@@ -214,10 +214,17 @@ def consume_sign_in_link(token: str) -> Any:
 def _missing_required(fields: list[dict[str, Any]], values: dict[str, Any]) -> None:
     for f in fields:
         value = values.get(f["key"])
-        if f["required"] and (value is None or str(value).strip() == ""):
+        chosen = (
+            [str(v) for v in value]
+            if isinstance(value, list)
+            else []
+            if value in (None, "")
+            else [str(value)]
+        )
+        if f["required"] and not any(c.strip() for c in chosen):
             raise InvalidInput(f"{f['label']} is required", field=f"custom_fields.{f['key']}")
         allowed = [str(o.get("value")) for o in f["options"]]
-        if allowed and value not in (None, "") and str(value) not in allowed:
+        if allowed and any(c not in allowed for c in chosen):
             raise InvalidInput(f"{f['label']}: choose one of the options", field=f"custom_fields.{f['key']}")
 
 
@@ -241,7 +248,7 @@ def submit_case(
     fields = selectors.customer_fields(service)
     values = {f["key"]: (custom_fields or {}).get(f["key"]) for f in fields}
     _missing_required(fields, values)
-    values = {k: v for k, v in values.items() if v not in (None, "")}
+    values = {k: v for k, v in values.items() if v not in (None, "", [])}
     with transaction.atomic():
         case = case_services.open_case(
             Actor.customer(contact, user=user),

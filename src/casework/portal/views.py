@@ -280,15 +280,14 @@ def case_new(request: HttpRequest) -> HttpResponse:
         "services": services_list,
         "service": service,
         "fields": selectors.customer_fields(service),
-        "values": {},
         "title": "",
         "description": "",
         "unverified": selectors.contact_of(request.user) is None,
     }
     if request.method == "POST" and request.POST.get("submit") == "1":
-        values = {f["key"]: request.POST.get(f"cf_{f['key']}", "") for f in context["fields"]}
+        values = _submitted_fields(request, context["fields"])
         context.update(
-            values=values,
+            fields=[{**f, "value": values[f["key"]]} for f in context["fields"]],
             title=request.POST.get("title", ""),
             description=request.POST.get("description", ""),
         )
@@ -312,6 +311,21 @@ def case_new(request: HttpRequest) -> HttpResponse:
     if not request.session.session_key:
         request.session.save()  # a session to tie opened suggestions to a later submission
     return render(request, "portal/case_new.html", context)
+
+
+def _submitted_fields(request: HttpRequest, fields: list[dict[str, Any]]) -> dict[str, Any]:
+    """The custom fields as submitted: a multi-select's every choice; an unticked
+    checkbox as "no" (nothing at all when it is required, so that it is reported)."""
+    values: dict[str, Any] = {}
+    for f in fields:
+        name = f"cf_{f['key']}"
+        if f["type"] == "multi_select":
+            values[f["key"]] = request.POST.getlist(name)
+        elif f["type"] == "checkbox":
+            values[f["key"]] = "true" if request.POST.get(name) else ("" if f["required"] else "false")
+        else:
+            values[f["key"]] = request.POST.get(name, "")
+    return values
 
 
 @customer_required

@@ -117,6 +117,64 @@ def test_customer_submits_a_case_with_the_case_types_customer_fields(
     assert case.attachments.get().filename == "photo.txt"
 
 
+def test_the_form_fits_each_kind_of_field_and_keeps_what_was_typed(
+    portal: Client, customer: Any, team: Any
+) -> None:
+    case_type = CaseType.objects.create(
+        name="Order",
+        key="order",
+        fields_schema=[
+            {"key": "steps", "label": "Steps", "type": "long_text", "customer_visible": True},
+            {"key": "urgent", "label": "Stops my work", "type": "checkbox", "customer_visible": True},
+            {
+                "key": "items",
+                "label": "Items",
+                "type": "multi_select",
+                "customer_visible": True,
+                "options": ["cable", "dock", "mouse"],
+            },
+            {"key": "qty", "label": "Quantity", "type": "number", "required": True, "customer_visible": True},
+        ],
+    )
+    service = ServiceDefinition.objects.create(
+        name="Order issue", key="order", case_type=case_type, team=team
+    )
+    form = portal.get(f"/portal/cases/new?service={service.pk}").content.decode()
+    assert '<textarea id="cf_steps"' in form
+    assert 'type="checkbox" id="cf_urgent"' in form
+    assert '<select id="cf_items" name="cf_items" multiple' in form
+    assert 'id="cf_qty" name="cf_qty" type="number"' in form
+
+    typed = {
+        "submit": "1",
+        "service": service.pk,
+        "title": "Wrong items",
+        "description": "Half the order",
+        "cf_steps": "Opened the box\nFound a mouse",
+        "cf_urgent": "true",
+        "cf_items": ["cable", "dock"],
+    }
+    refused = portal.post("/portal/cases/new", typed)  # the quantity is missing
+    assert refused.status_code == 422
+    again = refused.content.decode()
+    assert "Opened the box" in again and "checked" in again
+    assert '<option value="cable" selected>' in again and '<option value="mouse">' in again
+
+    accepted = portal.post("/portal/cases/new", {**typed, "cf_qty": "2"})
+    assert accepted.status_code == 302, accepted.content.decode().split("form-error")[-1][:200]
+    case = Case.objects.get(title="Wrong items")
+    assert case.custom_fields == {
+        "steps": "Opened the box\nFound a mouse",
+        "urgent": True,
+        "items": ["cable", "dock"],
+        "qty": 2,
+    }
+    unticked = {**typed, "title": "Not urgent", "cf_qty": "1"}
+    del unticked["cf_urgent"]
+    assert portal.post("/portal/cases/new", unticked).status_code == 302
+    assert Case.objects.get(title="Not urgent").custom_fields["urgent"] is False
+
+
 def test_unverified_customer_cannot_submit(db: Any) -> None:
     from casework.iam import services as iam_services
 
