@@ -30,6 +30,15 @@ class MessageMoved:
     actor: Actor
 
 
+def movable_messages(case: Case, *, limit: int = 50) -> list[Message]:
+    """The case's messages from the customer (those that can move), newest first."""
+    return list(
+        Message.objects.filter(case=case, direction=Message.Direction.INBOUND)
+        .select_related("author_contact")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
 def _movable(actor: Actor, message_id: int) -> Message:
     services._require_staff(actor)
     message = Message.objects.select_for_update().filter(pk=message_id).first()

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from casework.cases import message_moves
 from casework.cases import selectors as case_selectors
 from casework.cases.models import Case, Message
 from casework.channels.domain import KnownId
@@ -235,6 +236,7 @@ def case_panel(user: Any, number: str) -> dict[str, Any]:
             ]
         ),
         "deliveries": list(OutboundDelivery.objects.filter(case=case).order_by("-created_at", "-id")[:50]),
+        "movable": message_moves.movable_messages(case),
         "matches": {
             i.message_id: i.match_reason for i in inbound.exclude(outcome=InboundMessage.Outcome.HELD)[:200]
         },

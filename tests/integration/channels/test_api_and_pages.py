@@ -159,6 +159,8 @@ def test_agent_moves_a_message_from_the_case_panel(agent: Any, mailbox: Any) -> 
     message = Message.objects.get(external_id="panel@c.example")
     client = Client()
     client.login(email=agent.email, password=PASSWORD)
+    panel = client.get(f"/mail/case/{first.case_number}/panel").content.decode()
+    assert f'<option value="{message.pk}">' in panel and "Re: [" in panel  # chosen from a list, not typed
     response = client.post(
         f"/mail/case/{first.case_number}/messages/{message.pk}/move",
         {"case": other.case_number, "reason": "wrong case", "action": "move"},
