@@ -361,7 +361,8 @@ def execute_actions(
                 actor,
                 data={"source": source, "action": action.type, "field": err.field, "error": err.message},
             )
-        case = load_case(case.pk, set())
+        if i < len(actions) - 1:  # the next action sees what this one did
+            case = load_case(case.pk, set())
 
 
 def _execute(actor: Actor, case: Case, action: domain.Action, facts: dict[str, Any], source: str) -> None:

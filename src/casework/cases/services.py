@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
+from copy import deepcopy
 from dataclasses import dataclass
 from typing import Any
 
@@ -392,11 +393,12 @@ def update_case(
                 field="version",
                 current_version=current.version,
             )
+        before = _row_values(current)
         diff = _apply(actor, current, changes)
         for name, value in (along or {}).items():
             setattr(current, name, value)
         if diff:
-            _save_changes(actor, current, diff, event_data or {})
+            _save_changes(actor, current, diff, event_data or {}, before=before)
         elif along:
             Case.objects.filter(pk=current.pk).update(**along)
         return Case.objects.get(pk=current.pk) if diff else current
@@ -496,12 +498,29 @@ def _transition(actor: Actor, case: Case, target: str, diff: dict[str, tuple[Any
         case.reopen_count += 1
 
 
+def _row_values(case: Case) -> dict[str, Any]:
+    """The row's column values (JSON ones copied: a rule may edit them in place)."""
+    values = {f.attname: getattr(case, f.attname) for f in Case._meta.concrete_fields}
+    return {k: deepcopy(v) if isinstance(v, dict | list) else v for k, v in values.items()}
+
+
 def _save_changes(
-    actor: Actor, case: Case, diff: dict[str, tuple[Any, Any]], event_data: dict[str, Any]
+    actor: Actor,
+    case: Case,
+    diff: dict[str, tuple[Any, Any]],
+    event_data: dict[str, Any],
+    *,
+    before: dict[str, Any] | None = None,
 ) -> None:
+    """Store the changed columns (those that differ from `before`, the row as read
+    under the lock), a new version, the timeline events, then tell the other areas."""
     case.version += 1
     case.updated_at = clock.now()
-    case.save()
+    if before is None:
+        case.save()
+    else:
+        changed = [name for name, value in before.items() if getattr(case, name) != value]
+        case.save(update_fields=changed)
     if "tags" in diff:
         case.tags.set(_tags(diff["tags"][1]))
     for name, (before, after) in diff.items():
