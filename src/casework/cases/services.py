@@ -398,7 +398,7 @@ def update_case(
         for name, value in (along or {}).items():
             setattr(current, name, value)
         if diff:
-            _save_changes(actor, current, diff, event_data or {}, before=before)
+            _save_changes(actor, current, diff, event_data or {}, as_read=before)
         elif along:
             Case.objects.filter(pk=current.pk).update(**along)
         return Case.objects.get(pk=current.pk) if diff else current
@@ -510,16 +510,16 @@ def _save_changes(
     diff: dict[str, tuple[Any, Any]],
     event_data: dict[str, Any],
     *,
-    before: dict[str, Any] | None = None,
+    as_read: dict[str, Any] | None = None,
 ) -> None:
-    """Store the changed columns (those that differ from `before`, the row as read
+    """Store the changed columns (those that differ from `as_read`, the row as read
     under the lock), a new version, the timeline events, then tell the other areas."""
     case.version += 1
     case.updated_at = clock.now()
-    if before is None:
+    if as_read is None:
         case.save()
     else:
-        changed = [name for name, value in before.items() if getattr(case, name) != value]
+        changed = [name for name, value in as_read.items() if getattr(case, name) != value]
         case.save(update_fields=changed)
     if "tags" in diff:
         case.tags.set(_tags(diff["tags"][1]))
