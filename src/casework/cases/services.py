@@ -32,7 +32,7 @@ from casework.cases.domain import (
     status_after_agent_attention,
     status_after_customer_message,
 )
-from casework.cases.events import CaseChanged, CaseCreated, MessagePosted
+from casework.cases.events import CaseChanged, CaseCreated, MessageKind, MessagePosted
 from casework.cases.models import (
     Attachment,
     Case,
@@ -696,21 +696,27 @@ def post_reply(
         if current.first_response_at is None:
             touched["first_response_at"] = now
         _touch(current, **touched)
-        search.append_to_document(SEARCH_KIND, current.pk, text)
-        events.publish(
-            MessagePosted(
-                case_id=current.pk,
-                message_id=message.pk,
-                actor=actor,
-                kind="reply",
-                is_public=True,
-                text=message.text,
-            )
-        )
+        _message_posted(actor, current, message, "reply")
         target = status or status_after_agent_attention(Status(current.status)).value
         if target != current.status:
             update_case(actor, current, {"status": target})
         return message
+
+
+def _message_posted(actor: Actor, case: Case, message: Message, kind: MessageKind) -> None:
+    """Index the message's text with its case and tell the other areas (in the
+    message's transaction)."""
+    search.append_to_document(SEARCH_KIND, case.pk, message.text)
+    events.publish(
+        MessagePosted(
+            case_id=case.pk,
+            message_id=message.pk,
+            actor=actor,
+            kind=kind,
+            is_public=message.visibility == "public",
+            text=message.text,
+        )
+    )
 
 
 def add_note(actor: Actor, case: Case, *, text: str, attachments: Sequence[NewAttachment] = ()) -> Message:
@@ -734,12 +740,7 @@ def add_note(actor: Actor, case: Case, *, text: str, attachments: Sequence[NewAt
         _store_attachments(current, message, attachments)
         record_event(current, "note", actor, visibility="internal", message=message)
         Case.objects.filter(pk=current.pk).update(updated_at=clock.now())
-        search.append_to_document(SEARCH_KIND, current.pk, text)
-        events.publish(
-            MessagePosted(
-                case_id=current.pk, message_id=message.pk, actor=actor, kind="note", is_public=False
-            )
-        )
+        _message_posted(actor, current, message, "note")
         return message
 
 
@@ -815,17 +816,7 @@ def receive_customer_message(
             else None,
         )
         _touch(current, last_customer_message_at=now)
-        search.append_to_document(SEARCH_KIND, current.pk, text)
-        events.publish(
-            MessagePosted(
-                case_id=current.pk,
-                message_id=message.pk,
-                actor=actor,
-                kind="customer",
-                is_public=True,
-                text=message.text,
-            )
-        )
+        _message_posted(actor, current, message, "customer")
         target = status_after_customer_message(Status(current.status))
         if target is not None and target != current.status:
             _customer_transition(actor, current, target)
