@@ -393,12 +393,12 @@ def update_case(
                 field="version",
                 current_version=current.version,
             )
-        before = _row_values(current)
+        as_read = _row_values(current)
         diff = _apply(actor, current, changes)
         for name, value in (along or {}).items():
             setattr(current, name, value)
         if diff:
-            _save_changes(actor, current, diff, event_data or {}, as_read=before)
+            _save_changes(actor, current, diff, event_data or {}, as_read=as_read)
         elif along:
             Case.objects.filter(pk=current.pk).update(**along)
         return Case.objects.get(pk=current.pk) if diff else current
@@ -510,17 +510,13 @@ def _save_changes(
     diff: dict[str, tuple[Any, Any]],
     event_data: dict[str, Any],
     *,
-    as_read: dict[str, Any] | None = None,
+    as_read: dict[str, Any],
 ) -> None:
     """Store the changed columns (those that differ from `as_read`, the row as read
     under the lock), a new version, the timeline events, then tell the other areas."""
     case.version += 1
     case.updated_at = clock.now()
-    if as_read is None:
-        case.save()
-    else:
-        changed = [name for name, value in as_read.items() if getattr(case, name) != value]
-        case.save(update_fields=changed)
+    case.save(update_fields=[name for name, value in as_read.items() if getattr(case, name) != value])
     if "tags" in diff:
         case.tags.set(_tags(diff["tags"][1]))
     for name, (before, after) in diff.items():
@@ -827,9 +823,10 @@ def _customer_transition(actor: Actor, case: Case, target: Status) -> None:
     """Customers move a case only as the lifecycle table allows (reopen, accept)."""
     with transaction.atomic():
         current = _lock(case)
+        as_read = _row_values(current)
         diff: dict[str, tuple[Any, Any]] = {}
         _transition(actor, current, target.value, diff)
-        _save_changes(actor, current, diff, {})
+        _save_changes(actor, current, diff, {}, as_read=as_read)
 
 
 def accept_resolution(contact: Any, case: Case, *, user: Any = None) -> Case:
@@ -864,9 +861,10 @@ def close_resolved(case: Case, *, reason: str = "auto_close") -> Case:
         current = _lock(case)
         if current.status != Status.RESOLVED:
             return current
+        as_read = _row_values(current)
         diff: dict[str, tuple[Any, Any]] = {}
         _transition(actor, current, Status.CLOSED.value, diff)
-        _save_changes(actor, current, diff, {"reason": reason})
+        _save_changes(actor, current, diff, {"reason": reason}, as_read=as_read)
     return Case.objects.get(pk=case.pk)
 
 

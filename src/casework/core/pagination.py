@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -43,40 +42,6 @@ def decode_cursor(cursor: str) -> list[Any]:
     return [datetime.fromisoformat(v["dt"]) if isinstance(v, dict) and "dt" in v else v for v in values]
 
 
-def keyset_page(
-    queryset: QuerySet,
-    *,
-    field: str,
-    descending: bool,
-    limit: int,
-    cursor: str | None,
-    fetch: Callable[[list[int]], Iterable[Any]] | None = None,
-) -> Page:
-    """One page of `queryset` ordered by `field` then id, in one direction.
-
-    `field` must be non-null; nullable sort keys are mapped to a non-null
-    annotation by the caller.
-
-    With `fetch`, the page is found in two steps: a narrow query picks the
-    page's ids (no joins, so the database sorts and filters thin rows, however
-    many match), then `fetch(ids)` loads those rows with whatever they need
-    (related rows, prefetches). One more query, and a constant number of them.
-    """
-    if fetch is not None:
-        ids = keyset_ids(queryset, field=field, descending=descending, limit=limit, cursor=cursor)
-        found = {row.pk: row for row in fetch(ids.items)}
-        return Page(items=[found[i] for i in ids.items if i in found], next_cursor=ids.next_cursor)
-    queryset = _after_cursor(queryset, field=field, descending=descending, cursor=cursor)
-    rows = list(queryset[: limit + 1])
-    has_more = len(rows) > limit
-    rows = rows[:limit]
-    next_cursor = None
-    if has_more and rows:
-        last = rows[-1]
-        next_cursor = encode_cursor([_value(last, field), last.id])
-    return Page(items=rows, next_cursor=next_cursor)
-
-
 def keyset_ids(queryset: QuerySet, *, field: str, descending: bool, limit: int, cursor: str | None) -> Page:
     """The ids of one page (a narrow, join-free query), for callers that load the rows their own way."""
     queryset = _after_cursor(queryset, field=field, descending=descending, cursor=cursor)
@@ -103,11 +68,4 @@ def _after_cursor(queryset: QuerySet, *, field: str, descending: bool, cursor: s
     return queryset
 
 
-def _value(row: Any, field: str) -> Any:
-    value = row
-    for part in field.split("__"):
-        value = getattr(value, part)
-    return value
-
-
-__all__ = ["Page", "decode_cursor", "encode_cursor", "keyset_ids", "keyset_page"]
+__all__ = ["Page", "decode_cursor", "encode_cursor", "keyset_ids"]
