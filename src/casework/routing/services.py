@@ -51,11 +51,6 @@ def _is_router(actor: Actor) -> bool:
 # --- capacity ------------------------------------------------------------------
 
 
-class _NoRoom(Exception):
-    def __init__(self, state: AgentState) -> None:
-        self.state = state
-
-
 def _ensure_state(user_id: int) -> None:
     if not AgentState.objects.filter(user_id=user_id).exists():
         try:
