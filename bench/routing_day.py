@@ -69,7 +69,8 @@ def prepare_database(url: str) -> str:
 def setup_django(url: str) -> None:
     os.environ["CASEWORK_DATABASE_URL"] = url
     os.environ.setdefault("CASEWORK_DATA_DIR", tempfile.mkdtemp(prefix="cw-routing-bench-data-"))
-    os.environ["CASEWORK_DEBUG"] = "1"
+    os.environ["CASEWORK_DEBUG"] = "0"  # production mode, as served
+    os.environ.setdefault("CASEWORK_SECRET_KEY", "routing-bench-" + "x" * 40)
     os.environ["CASEWORK_TASKS_BACKEND"] = "immediate"
     os.environ.pop("CASEWORK_REDIS_URL", None)
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))

@@ -7,9 +7,10 @@ class AutomationConfig(AppConfig):
 
     def ready(self) -> None:
         from casework.automation import engine, services
+        from casework.automation.models import CaseType, Trigger
         from casework.cases import hooks
         from casework.cases.events import CaseChanged, CaseCreated, MessagePosted
-        from casework.core import events
+        from casework.core import config_cache, events
         from casework.sla.events import ClockBreached, ClockWarned
 
         hooks.register(hooks.custom_field_validators, services.validate_custom_fields)
@@ -19,3 +20,4 @@ class AutomationConfig(AppConfig):
         events.subscribe(MessagePosted, engine.on_message_posted)
         events.subscribe(ClockWarned, engine.on_clock_warned)
         events.subscribe(ClockBreached, engine.on_clock_breached)
+        config_cache.watch(Trigger, CaseType)

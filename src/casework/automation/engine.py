@@ -34,7 +34,7 @@ from casework.cases import selectors as case_selectors
 from casework.cases import services as case_services
 from casework.cases.models import Case, Message
 from casework.cases.timeline import record_event
-from casework.core import clock
+from casework.core import clock, config_cache
 from casework.core.actors import Actor
 from casework.core.errors import CaseworkError
 from casework.core.notify import notify
@@ -161,7 +161,11 @@ def _max_depth() -> int:
 
 
 def _active_triggers(events: tuple[str, ...]) -> list[Trigger]:
-    return list(Trigger.objects.filter(is_active=True, event__in=events).order_by("position", "id"))
+    every = config_cache.cached(
+        "automation.triggers",
+        lambda: list(Trigger.objects.filter(is_active=True).order_by("position", "id")),
+    )
+    return [t for t in every if t.event in events]
 
 
 def run_triggers(

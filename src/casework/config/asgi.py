@@ -23,6 +23,8 @@ from django.core.asgi import get_asgi_application
 from django.core.wsgi import get_wsgi_application
 from django.urls import Resolver404, resolve
 
+from casework.config.env import env_number
+
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[Any], Awaitable[None]]
@@ -31,7 +33,7 @@ django_asgi = get_asgi_application()
 # Threads per process: requests that wait on the database overlap; the GIL does the rest.
 django_wsgi = WSGIMiddleware(
     get_wsgi_application(),  # type: ignore[arg-type]
-    workers=int(os.environ.get("CASEWORK_WEB_THREADS", "8")),
+    workers=int(env_number("CASEWORK_WEB_THREADS", 8)),
 )
 
 

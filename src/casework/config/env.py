@@ -19,6 +19,17 @@ def env_bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_number(name: str, default: float) -> float:
+    """A numeric setting; a value that is not a number stops the start with its name."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a number, not {value!r}") from None
+
+
 def data_dir() -> Path:
     path = Path(os.environ.get("CASEWORK_DATA_DIR", "./data")).resolve()
     path.mkdir(parents=True, exist_ok=True)
@@ -70,7 +81,7 @@ def database_config(url: str | None, directory: Path) -> dict[str, object]:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": name or str(directory / "casework.db"),
             # Keep the connection between requests: opening one runs the PRAGMAs below.
-            "CONN_MAX_AGE": int(os.environ.get("CASEWORK_SQLITE_CONN_MAX_AGE", "600")),
+            "CONN_MAX_AGE": int(env_number("CASEWORK_SQLITE_CONN_MAX_AGE", 600)),
             "CONN_HEALTH_CHECKS": True,
             # IMMEDIATE takes the write lock at BEGIN, so writers queue instead of
             # failing mid-transaction with "database is locked".

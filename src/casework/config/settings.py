@@ -8,7 +8,7 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 
-from casework.config.env import data_dir, database_config, env_bool, secret_key
+from casework.config.env import data_dir, database_config, env_bool, env_number, secret_key
 
 load_dotenv(os.environ.get("CASEWORK_ENV_FILE", ".env"), override=False)
 
@@ -126,11 +126,15 @@ if not DEBUG and not TESTING and env_bool("CASEWORK_HTTPS", True):
     CSRF_COOKIE_SECURE = env_bool("CASEWORK_SECURE_COOKIES", False)
 
 # An API body larger than this is refused with 413 before it is parsed.
-DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("CASEWORK_MAX_BODY_BYTES", 5 * 1024 * 1024))
-CASEWORK_MAX_ATTACHMENT_BYTES = int(os.environ.get("CASEWORK_MAX_ATTACHMENT_BYTES", 25 * 1024 * 1024))
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(env_number("CASEWORK_MAX_BODY_BYTES", 5 * 1024 * 1024))
+CASEWORK_MAX_ATTACHMENT_BYTES = int(env_number("CASEWORK_MAX_ATTACHMENT_BYTES", 25 * 1024 * 1024))
 
 CASE_NUMBER_PREFIX = os.environ.get("CASEWORK_CASE_PREFIX", "CS")
-AUTO_CLOSE_DAYS = int(os.environ.get("CASEWORK_AUTO_CLOSE_DAYS", "5"))
+AUTO_CLOSE_DAYS = int(env_number("CASEWORK_AUTO_CLOSE_DAYS", 5))
+
+# How often a process asks whether another one changed the configuration (rules,
+# triggers, policies) it caches; tests ask every time.
+CASEWORK_CONFIG_RECHECK_SECONDS = 0.0 if TESTING else env_number("CASEWORK_CONFIG_RECHECK_SECONDS", 1.0)
 
 REDIS_URL = os.environ.get("CASEWORK_REDIS_URL", "").strip() or None
 

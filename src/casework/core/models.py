@@ -1,4 +1,4 @@
-"""The search index shared by every area (cases, knowledge base, contacts)."""
+"""The search index shared by every area, and the configuration stamp."""
 
 from __future__ import annotations
 
@@ -17,3 +17,10 @@ class SearchDocument(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["kind", "object_id"], name="search_doc_unique")]
         # The full-text indexes are vendor-specific and made by migration 0002.
+
+
+class ConfigStamp(models.Model):
+    """One row whose random stamp changes with every configuration write, so each
+    process knows when to read its cached configuration again (config_cache.py)."""
+
+    stamp = models.CharField(max_length=32, default="")

@@ -9,7 +9,7 @@ from typing import Any
 from django.db import transaction
 
 from casework.cases.domain import Priority
-from casework.core import clock
+from casework.core import clock, config_cache
 from casework.core.errors import InvalidInput, NotFound, PermissionDenied
 from casework.iam import selectors as iam
 from casework.iam.domain import may_manage_configuration
@@ -189,4 +189,5 @@ def reorder_rules(by: Any, rule_ids: list[int]) -> list[RoutingRule]:
     rest = RoutingRule.objects.exclude(pk__in=rule_ids).order_by("position", "id")
     for offset, rule in enumerate(rest, start=len(rule_ids)):
         RoutingRule.objects.filter(pk=rule.pk).update(position=offset)
+    config_cache.changed()  # queryset updates send no save signal
     return selectors.list_rules()

@@ -12,7 +12,7 @@ from django.db.models import Count, Min
 from casework.cases import selectors as case_selectors
 from casework.cases.domain import ACTIVE, Priority
 from casework.cases.models import Case, TimelineEvent
-from casework.core import clock
+from casework.core import clock, config_cache
 from casework.core.errors import NotFound, PermissionDenied
 from casework.iam import selectors as iam
 from casework.iam.domain import STAFF_ROLES, Role, may_manage_configuration
@@ -37,7 +37,6 @@ class TeamSettings:
     fallback_team_id: int | None = None
     overflow_minutes: int = 0
     return_untouched_on_offline: bool = True
-    last_round_robin_id: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -49,24 +48,36 @@ class TeamSettings:
 
 
 def team_settings(team_id: int) -> TeamSettings:
-    row = TeamRouting.objects.filter(team_id=team_id).first()
-    return _settings(row) if row else TeamSettings(team_id)
+    return _all_team_settings().get(team_id) or TeamSettings(team_id)
 
 
 def team_settings_many(team_ids: Iterable[int]) -> dict[int, TeamSettings]:
-    ids = list(team_ids)
-    found = {r.team_id: _settings(r) for r in TeamRouting.objects.filter(team_id__in=ids)}
-    return {t: found.get(t, TeamSettings(t)) for t in ids}
+    found = _all_team_settings()
+    return {t: found.get(t) or TeamSettings(t) for t in team_ids}
 
 
-def _settings(row: TeamRouting) -> TeamSettings:
-    return TeamSettings(
-        team_id=row.team_id,
-        strategy=row.strategy,
-        fallback_team_id=row.fallback_team_id,
-        overflow_minutes=row.overflow_minutes,
-        return_untouched_on_offline=row.return_untouched_on_offline,
-        last_round_robin_id=row.last_round_robin_user_id,
+def _all_team_settings() -> dict[int, TeamSettings]:
+    """Every team's settings, cached per process (configuration)."""
+
+    def load() -> dict[int, TeamSettings]:
+        return {
+            row.team_id: TeamSettings(
+                team_id=row.team_id,
+                strategy=row.strategy,
+                fallback_team_id=row.fallback_team_id,
+                overflow_minutes=row.overflow_minutes,
+                return_untouched_on_offline=row.return_untouched_on_offline,
+            )
+            for row in TeamRouting.objects.all()
+        }
+
+    return config_cache.cached("routing.team_settings", load)
+
+
+def last_round_robin_id(team_id: int) -> int | None:
+    """Whom the team's round robin gave the last case (state, read fresh)."""
+    return (
+        TeamRouting.objects.filter(team_id=team_id).values_list("last_round_robin_user_id", flat=True).first()
     )
 
 
@@ -89,10 +100,7 @@ def team_agents(team_id: int) -> list[AgentFacts]:
             "routing_state__last_assigned_at",
         )
     )
-    skills: dict[int, dict[str, int]] = {row["id"]: {} for row in rows}
-    found = AgentSkill.objects.filter(user_id__in=list(skills)).order_by("name")
-    for user_id, name, level in found.values_list("user_id", "name", "level"):
-        skills[user_id][name] = level
+    skills = skills_by_user()
     return [
         AgentFacts(
             id=row["id"],
@@ -102,11 +110,25 @@ def team_agents(team_id: int) -> list[AgentFacts]:
             if row["routing_state__capacity"] is not None
             else DEFAULT_CAPACITY,
             load=row["routing_state__load"] or 0,
-            skills=skills[row["id"]],
+            skills=skills.get(row["id"], {}),
             last_assigned_at=row["routing_state__last_assigned_at"],
         )
         for row in rows
     ]
+
+
+def skills_by_user() -> dict[int, dict[str, int]]:
+    """Every agent's skills by name, cached per process (configuration)."""
+
+    def load() -> dict[int, dict[str, int]]:
+        skills: dict[int, dict[str, int]] = {}
+        for user_id, name, level in AgentSkill.objects.order_by("name").values_list(
+            "user_id", "name", "level"
+        ):
+            skills.setdefault(user_id, {})[name] = level
+        return skills
+
+    return config_cache.cached("routing.skills", load)
 
 
 def agent_profiles(users: Iterable[Any]) -> dict[int, dict[str, Any]]:
@@ -141,14 +163,19 @@ def presence_log(user: Any, *, limit: int = 50) -> list[PresenceChange]:
 
 
 def weights() -> tuple[dict[str, int], dict[str, int]]:
-    by_priority: dict[str, int] = {}
-    by_type: dict[str, int] = {}
-    for w in CapacityWeight.objects.select_related("case_type"):
-        if w.case_type_id:
-            by_type[w.case_type.name] = w.units  # type: ignore[union-attr]
-        elif w.priority:
-            by_priority[w.priority] = w.units
-    return by_priority, by_type
+    """Capacity units by priority and by case type name, cached per process."""
+
+    def load() -> tuple[dict[str, int], dict[str, int]]:
+        by_priority: dict[str, int] = {}
+        by_type: dict[str, int] = {}
+        for w in CapacityWeight.objects.select_related("case_type"):
+            if w.case_type_id:
+                by_type[w.case_type.name] = w.units  # type: ignore[union-attr]
+            elif w.priority:
+                by_priority[w.priority] = w.units
+        return by_priority, by_type
+
+    return config_cache.cached("routing.weights", load)
 
 
 def case_facts(case: Case, weights_: tuple[dict[str, int], dict[str, int]] | None = None) -> CaseFacts:
@@ -183,7 +210,12 @@ def to_rule(row: RoutingRule) -> Rule:
 
 
 def active_rules() -> list[Rule]:
-    return [to_rule(r) for r in RoutingRule.objects.filter(is_active=True).order_by("position", "id")]
+    """The active rules in order, parsed, cached per process (configuration)."""
+
+    def load() -> list[Rule]:
+        return [to_rule(r) for r in RoutingRule.objects.filter(is_active=True).order_by("position", "id")]
+
+    return config_cache.cached("routing.active_rules", load)
 
 
 def list_rules() -> list[RoutingRule]:

@@ -134,6 +134,8 @@ def route_case(
         rule = selectors.rule_of_case(case.pk)
     facts = facts if facts is not None else selectors.case_facts(case)
     agents = selectors.team_agents(case.team_id)
+    round_robin = settings.strategy == Strategy.ROUND_ROBIN
+    last_round_robin = selectors.last_round_robin_id(case.team_id) if round_robin else None
     affinity = reroute_from if reroute_from is not None else selectors.previous_agent_of_contact(case)
     decision = None
     for _ in range(len(agents) + 1):
@@ -143,7 +145,7 @@ def route_case(
             strategy=settings.strategy,
             rule=rule,
             affinity_agent_id=affinity,
-            last_round_robin_id=settings.last_round_robin_id,
+            last_round_robin_id=last_round_robin,
         )
         if decision.winner is None:
             break
@@ -173,8 +175,8 @@ def route_case(
         return decision
     winner = iam.get_user(decision.winner.id)
     _hold(case.pk, winner.pk, facts.units, taken=True)
-    if settings.strategy == Strategy.ROUND_ROBIN:
-        TeamRouting.objects.update_or_create(team_id=case.team_id, defaults={"last_round_robin_user": winner})
+    if round_robin:  # state, not configuration: an UPDATE, no configuration change
+        TeamRouting.objects.filter(team_id=case.team_id).update(last_round_robin_user=winner)
     _record(
         case.pk,
         team_id=case.team_id,

@@ -10,8 +10,9 @@ class SlaConfig(AppConfig):
         from casework.accounts import entitlements
         from casework.cases import hooks
         from casework.cases.events import CaseChanged, CaseCreated, MessagePosted
-        from casework.core import events
+        from casework.core import config_cache, events
         from casework.sla import selectors, services
+        from casework.sla.models import BusinessCalendar, SlaPolicy
 
         # Atomic: a clock changes in the same transaction as the case change it reacts to.
         events.subscribe(CaseCreated, services.on_case_created)
@@ -19,3 +20,4 @@ class SlaConfig(AppConfig):
         events.subscribe(MessagePosted, services.on_message_posted)
         hooks.register(hooks.creation_checks, entitlements.check_new_case)
         hooks.register(hooks.case_extras, selectors.case_extras)
+        config_cache.watch(SlaPolicy, BusinessCalendar)

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.db import transaction
 from django.db.models import QuerySet
 
-from casework.core import clock
+from casework.core import clock, config_cache
 from casework.core.errors import InvalidInput, NotFound, PermissionDenied, StaleVersion
 from casework.iam.domain import is_staff_role, may_manage_configuration
 from casework.sla import domain
@@ -89,6 +89,11 @@ def calendar_for(policy: SlaPolicy | None) -> domain.Calendar:
 
 
 def policy_rules() -> list[tuple[domain.PolicyConditions, SlaPolicy]]:
+    """The active policies in order with their conditions, cached per process."""
+    return config_cache.cached("sla.policy_rules", _load_policy_rules)
+
+
+def _load_policy_rules() -> list[tuple[domain.PolicyConditions, SlaPolicy]]:
     return [
         (
             domain.PolicyConditions(
