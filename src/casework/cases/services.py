@@ -48,6 +48,7 @@ from casework.cases.timeline import record_event
 from casework.core import clock, events, search
 from casework.core.actors import Actor
 from casework.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, StaleVersion
+from casework.core.prepared import Prepared, update_rows
 from casework.iam.domain import is_staff_role
 
 __all__ = [
@@ -355,8 +356,18 @@ def _validated_custom_fields(case_type: Any, values: dict[str, Any]) -> dict[str
 _UNSET = object()
 
 
+_LOCKED = Prepared(lambda pk: Case.objects.select_for_update(of=("self",)).filter(pk=pk))
+_STORED = Prepared(lambda pk: Case.objects.filter(pk=pk))
+
+
 def _lock(case: Case) -> Case:
-    return Case.objects.select_for_update(of=("self",)).select_related("team", "assignee").get(pk=case.pk)
+    """The case's row, locked until the transaction ends (team and assignee load on use)."""
+    return _LOCKED.first(case.pk)  # type: ignore[no-any-return]
+
+
+def _fresh(case_id: int) -> Case:
+    """The case as stored now, after every handler of the change has run."""
+    return _STORED.first(case_id)  # type: ignore[no-any-return]
 
 
 def update_case(
@@ -401,7 +412,7 @@ def update_case(
             _save_changes(actor, current, diff, event_data or {}, as_read=as_read)
         elif along:
             Case.objects.filter(pk=current.pk).update(**along)
-        return Case.objects.get(pk=current.pk) if diff else current
+        return _fresh(current.pk) if diff else current
 
 
 def _apply(actor: Actor, case: Case, changes: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
@@ -516,7 +527,8 @@ def _save_changes(
     under the lock), a new version, the timeline events, then tell the other areas."""
     case.version += 1
     case.updated_at = clock.now()
-    case.save(update_fields=[name for name, value in as_read.items() if getattr(case, name) != value])
+    changed = {name: getattr(case, name) for name, value in as_read.items() if getattr(case, name) != value}
+    update_rows(Case, {"id": case.pk}, **changed)
     if "tags" in diff:
         case.tags.set(_tags(diff["tags"][1]))
     for name, (before, after) in diff.items():
@@ -816,7 +828,7 @@ def receive_customer_message(
         target = status_after_customer_message(Status(current.status))
         if target is not None and target != current.status:
             _customer_transition(actor, current, target)
-        return Case.objects.get(pk=current.pk), message
+        return _fresh(current.pk), message
 
 
 def _customer_transition(actor: Actor, case: Case, target: Status) -> None:
@@ -836,7 +848,7 @@ def accept_resolution(contact: Any, case: Case, *, user: Any = None) -> Case:
     if case.status != Status.RESOLVED:
         raise Conflict(f"{case.number} has no proposed resolution to accept", field="status")
     _customer_transition(actor, case, Status.CLOSED)
-    return Case.objects.get(pk=case.pk)
+    return _fresh(case.pk)
 
 
 def reject_resolution(contact: Any, case: Case, *, reason: str, user: Any = None) -> Case:
@@ -851,7 +863,7 @@ def reject_resolution(contact: Any, case: Case, *, reason: str, user: Any = None
         receive_customer_message(
             contact, case, text=reason, channel=Channel.PORTAL, user=user, meta={"resolution_rejected": True}
         )
-    return Case.objects.get(pk=case.pk)
+    return _fresh(case.pk)
 
 
 def close_resolved(case: Case, *, reason: str = "auto_close") -> Case:
@@ -865,7 +877,7 @@ def close_resolved(case: Case, *, reason: str = "auto_close") -> Case:
         diff: dict[str, tuple[Any, Any]] = {}
         _transition(actor, current, Status.CLOSED.value, diff)
         _save_changes(actor, current, diff, {"reason": reason}, as_read=as_read)
-    return Case.objects.get(pk=case.pk)
+    return _fresh(case.pk)
 
 
 # --- links -------------------------------------------------------------------

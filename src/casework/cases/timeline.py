@@ -7,6 +7,7 @@ from typing import Any
 from casework.cases.models import Case, Message, TimelineEvent
 from casework.core import clock
 from casework.core.actors import Actor
+from casework.core.prepared import insert_row
 
 
 def describe(value: Any) -> Any:
@@ -32,18 +33,19 @@ def record_event(
     data: dict[str, Any] | None = None,
     visibility: str = "internal",
     message: Message | None = None,
-) -> TimelineEvent:
-    """Append one event. Call it inside the transaction of the change it records."""
-    case_id = case if isinstance(case, int) else case.pk
-    return TimelineEvent.objects.create(
-        case_id=case_id,
+) -> int:
+    """Append one event and return its id. Call it inside the transaction of the
+    change it records."""
+    return insert_row(
+        TimelineEvent,
+        case_id=case if isinstance(case, int) else case.pk,
         kind=kind,
         actor_kind=actor.kind,
-        actor_user=actor.user if actor.kind == "agent" else None,
-        actor_contact=actor.contact,
+        actor_user_id=actor.user.pk if actor.kind == "agent" and actor.user is not None else None,
+        actor_contact_id=actor.contact.pk if actor.contact is not None else None,
         actor_label=actor.display[:200],
         visibility=visibility,
         data=describe(data or {}),
-        message=message,
+        message_id=message.pk if message is not None else None,
         created_at=clock.now(),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from casework.core.errors import NotFound
+from casework.core.prepared import Prepared
 from casework.iam.domain import STAFF_ROLES
 from casework.iam.models import ApiToken, Team, User
 
@@ -30,11 +31,14 @@ def staff_users() -> QuerySet[User]:
     return User.objects.filter(role__in=STAFF_ROLES, is_active=True)
 
 
+_USER = Prepared(lambda pk: User.objects.filter(pk=pk))
+
+
 def get_user(user_id: int) -> User:
-    try:
-        return User.objects.get(pk=user_id)
-    except User.DoesNotExist:
-        raise NotFound(f"no user {user_id}", field="id") from None
+    user = _USER.first(user_id)
+    if user is None:
+        raise NotFound(f"no user {user_id}", field="id")
+    return user  # type: ignore[no-any-return]
 
 
 def find_user_by_email(email: str) -> User | None:

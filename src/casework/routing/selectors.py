@@ -14,6 +14,7 @@ from casework.cases.domain import ACTIVE, Priority
 from casework.cases.models import Case, TimelineEvent
 from casework.core import clock, config_cache
 from casework.core.errors import NotFound, PermissionDenied
+from casework.core.prepared import Prepared
 from casework.iam import selectors as iam
 from casework.iam.domain import STAFF_ROLES, Role, may_manage_configuration
 from casework.routing import domain
@@ -74,20 +75,23 @@ def _all_team_settings() -> dict[int, TeamSettings]:
     return config_cache.cached("routing.team_settings", load)
 
 
+_LAST_ROUND_ROBIN = Prepared(
+    lambda team_id: TeamRouting.objects.filter(team_id=team_id).values_list(
+        "last_round_robin_user_id", flat=True
+    )
+)
+
+
 def last_round_robin_id(team_id: int) -> int | None:
     """Whom the team's round robin gave the last case (state, read fresh)."""
-    return (
-        TeamRouting.objects.filter(team_id=team_id).values_list("last_round_robin_user_id", flat=True).first()
-    )
+    return _LAST_ROUND_ROBIN.first(team_id)  # type: ignore[no-any-return]
 
 
 # --- agents --------------------------------------------------------------------
 
 
-def team_agents(team_id: int) -> list[AgentFacts]:
-    """Every active staff member of the team, as the router sees them: two plain
-    queries (people with their state, then their skills), no model instances."""
-    rows = list(
+_TEAM_AGENTS = Prepared(
+    lambda team_id: (
         iam.list_users(team_id=team_id)
         .filter(is_active=True, role__in=STAFF_ROLES)
         .values(
@@ -100,6 +104,13 @@ def team_agents(team_id: int) -> list[AgentFacts]:
             "routing_state__last_assigned_at",
         )
     )
+)
+
+
+def team_agents(team_id: int) -> list[AgentFacts]:
+    """Every active staff member of the team, as the router sees them: one plain
+    query (people with their state; skills are configuration), no model instances."""
+    rows = _TEAM_AGENTS.all(team_id)
     skills = skills_by_user()
     return [
         AgentFacts(
@@ -246,13 +257,17 @@ def previous_agent_of_contact(case: Case) -> int | None:
     """The agent who last had one of this contact's other cases (affinity)."""
     if not case.contact_id:
         return None
-    return (
-        Case.objects.filter(contact_id=case.contact_id, assignee__isnull=False)
-        .exclude(pk=case.pk)
+    return _PREVIOUS_AGENT.first(case.contact_id, case.pk)  # type: ignore[no-any-return]
+
+
+_PREVIOUS_AGENT = Prepared(
+    lambda contact_id, case_id: (
+        Case.objects.filter(contact_id=contact_id, assignee__isnull=False)
+        .exclude(pk=case_id)
         .order_by("-created_at", "-id")
-        .values_list("assignee_id", flat=True)
-        .first()
+        .values_list("assignee_id", flat=True)[:1]
     )
+)
 
 
 def untouched_case_ids(user_id: int, case_ids: Iterable[int]) -> list[int]:

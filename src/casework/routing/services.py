@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from functools import cache
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
 from casework.cases import services as case_services
@@ -21,6 +22,7 @@ from casework.cases.events import CaseChanged, CaseCreated
 from casework.core import clock
 from casework.core.actors import Actor
 from casework.core.errors import InvalidInput, PermissionDenied
+from casework.core.prepared import Prepared, insert_row, update_rows
 from casework.iam import selectors as iam
 from casework.iam.domain import Role, is_staff_role, may_manage_configuration
 from casework.routing import domain, selectors
@@ -65,27 +67,43 @@ def _take_units(user_id: int, units: int) -> AgentState | None:
     they no longer have room. One conditional UPDATE: the database checks the room
     and takes it under the row's lock, so two cases routed at once never both take
     the last unit (PostgreSQL re-checks the condition on the locked row)."""
-    taken = AgentState.objects.filter(
-        user_id=user_id, presence=Presence.ONLINE, load__lte=F("capacity") - units
-    ).update(load=F("load") + units, last_assigned_at=clock.now())
+    when = AgentState._meta.get_field("last_assigned_at").get_db_prep_save(clock.now(), connection)
+    with connection.cursor() as cursor:
+        cursor.execute(_take_units_sql(), [units, when, user_id, Presence.ONLINE.value, units])
+        taken = cursor.rowcount
     if taken:
         return None
     _ensure_state(user_id)
     return AgentState.objects.get(user_id=user_id)
 
 
+@cache
+def _take_units_sql() -> str:
+    q = connection.ops.quote_name
+    load, capacity = q("load"), q("capacity")
+    return (
+        f"UPDATE {q(AgentState._meta.db_table)} SET {load} = {load} + %s, {q('last_assigned_at')} = %s "
+        f"WHERE {q('user_id')} = %s AND {q('presence')} = %s AND {load} <= {capacity} - %s"
+    )
+
+
+_HOLDER = Prepared(
+    lambda case_id: CapacityHold.objects.filter(case_id=case_id).values_list("user_id", flat=True)
+)
+
+
 def _hold(case_id: int, user_id: int, units: int, *, taken: bool) -> None:
     """Record that the case holds `units` of the user's capacity. `taken`: the router
     has already counted them (a person's manual assignment has not, and may exceed)."""
-    existing = CapacityHold.objects.filter(case_id=case_id).first()
-    if existing is not None and existing.user_id == user_id:
+    holder = _HOLDER.first(case_id)
+    if holder == user_id:
         return
-    if existing is not None:
+    if holder is not None:
         _release(case_id)
     if not taken:
         _ensure_state(user_id)
         AgentState.objects.filter(user_id=user_id).update(load=F("load") + units)
-    CapacityHold.objects.create(case_id=case_id, user_id=user_id, units=units, created_at=clock.now())
+    insert_row(CapacityHold, case_id=case_id, user_id=user_id, units=units, created_at=clock.now())
 
 
 def _release(case_id: int) -> int | None:
@@ -104,7 +122,7 @@ def _release(case_id: int) -> int | None:
 
 def _record(case_id: int, **fields: Any) -> None:
     """Keep the case's routing row: one UPDATE when it exists (the usual case)."""
-    if fields and CaseRouting.objects.filter(case_id=case_id).update(**fields):
+    if fields and update_rows(CaseRouting, {"case_id": case_id}, **fields):
         return
     CaseRouting.objects.get_or_create(case_id=case_id, defaults=fields)
 

@@ -28,6 +28,7 @@ from casework.cases.timeline import record_event
 from casework.core import clock, events
 from casework.core.actors import Actor
 from casework.core.notify import notify
+from casework.core.prepared import Prepared
 from casework.iam import selectors as iam_selectors
 from casework.sla import domain
 from casework.sla.calendars import calendar_for, policy_rules, target_of
@@ -258,14 +259,22 @@ def on_message_posted(event: MessagePosted) -> None:
 _AFTER_REPLY = "customer message after an agent reply"
 
 
+_ANY_CLOCK = Prepared(
+    lambda case_id: SlaClock.objects.filter(case_id=case_id).values_list("id", flat=True)[:1]
+)
+
+
 def on_case_changed(event: CaseChanged) -> None:
     changes = event.changes
     if not any(k in changes for k in ("status", *RETARGET_FIELDS)):
         return
     retarget = [k for k in RETARGET_FIELDS if k in changes]
     after_status = changes["status"][1] if "status" in changes else None
-    has_clocks = SlaClock.objects.filter(case_id=event.case_id).exists
-    if not retarget and after_status not in ("resolved", "cancelled") and not has_clocks():
+    if (
+        not retarget
+        and after_status not in ("resolved", "cancelled")
+        and _ANY_CLOCK.first(event.case_id) is None
+    ):
         return  # a status change with no clock to pause, resume or stop (an assignment)
     clocks = _clocks(event.case_id)
     case = _case(event.case_id)

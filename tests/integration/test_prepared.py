@@ -1,0 +1,79 @@
+"""Querysets compiled once give the same rows as the queryset itself, and the
+one-statement insert and update store what the ORM would store."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from casework.accounts.models import Contact
+from casework.cases.models import Case, TimelineEvent
+from casework.core.prepared import Prepared, insert_row, update_rows
+
+BY_ID = Prepared(lambda pk: Case.objects.filter(pk=pk))
+TITLES_OF_CONTACT = Prepared(
+    lambda contact_id, except_id: (
+        Case.objects.filter(contact_id=contact_id)
+        .exclude(pk=except_id)
+        .order_by("id")
+        .values_list("title", flat=True)
+    )
+)
+AS_DICTS = Prepared(lambda pk: Case.objects.filter(pk=pk).values("number", "custom_fields", "created_at"))
+
+
+def test_a_prepared_read_gives_the_case_the_orm_gives(make_case: Any) -> None:
+    case = make_case(title="Printer on fire")
+    Case.objects.filter(pk=case.pk).update(custom_fields={"serial": "X-1"})
+    expected = Case.objects.get(pk=case.pk)
+    for _ in range(2):  # compiled on first use, reused after
+        got = BY_ID.first(case.pk)
+        assert got is not None and not got._state.adding
+        assert [getattr(got, f.attname) for f in Case._meta.concrete_fields] == [
+            getattr(expected, f.attname) for f in Case._meta.concrete_fields
+        ]
+    assert got.created_at.tzinfo is not None and got.custom_fields == {"serial": "X-1"}
+    assert BY_ID.first(case.pk + 10_000) is None
+
+
+def test_each_argument_lands_in_its_own_place(make_case: Any) -> None:
+    first = make_case(title="First")
+    second = make_case(title="Second", contact=first.contact)
+    make_case(title="Someone else's", contact=Contact.objects.create(name="Other customer"))
+    assert TITLES_OF_CONTACT.all(first.contact_id, first.pk) == ["Second"]
+    assert TITLES_OF_CONTACT.all(first.contact_id, second.pk) == ["First"]
+    row = AS_DICTS.first(first.pk)
+    assert row["number"] == first.number and isinstance(row["created_at"], datetime)
+
+
+def test_select_related_is_refused_when_first_used(db: Any) -> None:
+    with pytest.raises(ValueError, match="select_related"):
+        Prepared(lambda pk: Case.objects.select_related("team").filter(pk=pk)).first(1)
+
+
+def test_insert_and_update_store_what_the_orm_stores(make_case: Any) -> None:
+    case = make_case()
+    at = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+    event_id = insert_row(
+        TimelineEvent,
+        case_id=case.pk,
+        kind="note",
+        actor_kind="system",
+        actor_label="Test",
+        visibility="internal",
+        data={"why": "ü ✓", "n": [1, 2]},
+        created_at=at,
+    )
+    event = TimelineEvent.objects.get(pk=event_id)
+    assert (event.case_id, event.data, event.created_at, event.actor_user_id) == (
+        case.pk,
+        {"why": "ü ✓", "n": [1, 2]},
+        at,
+        None,
+    )
+    assert update_rows(Case, {"id": case.pk}, title="Renamed", custom_fields={"a": 1}, resolved_at=at) == 1
+    case.refresh_from_db()
+    assert (case.title, case.custom_fields, case.resolved_at) == ("Renamed", {"a": 1}, at)
+    assert update_rows(Case, {"id": case.pk + 10_000}, title="Nobody") == 0
