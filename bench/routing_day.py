@@ -59,7 +59,7 @@ def prepare_database(url: str) -> str:
 
         parsed = urlparse(url)
         name = parsed.path.lstrip("/")
-        admin = parsed._replace(path="/postgres").geturl()
+        admin = parsed._replace(path="/postgres", query="").geturl()
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
             conn.execute(f'CREATE DATABASE "{name}"')

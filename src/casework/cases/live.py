@@ -12,10 +12,15 @@ from typing import Any
 from casework.cases.events import CaseChanged, CaseCreated, MessagePosted
 from casework.cases.models import Case
 from casework.core import events, live
+from casework.core.prepared import Prepared
+
+_SUMMARY = Prepared(
+    lambda pk: Case.objects.filter(pk=pk).values("number", "team_id", "assignee_id", "version")
+)
 
 
 def _announce(case_id: int, kind: str, actor: Any, **extra: Any) -> None:
-    row = Case.objects.filter(pk=case_id).values("number", "team_id", "assignee_id", "version").first()
+    row = _SUMMARY.first(case_id)
     if row is None:
         return
     user = getattr(actor, "user", None) if getattr(actor, "kind", "") == "agent" else None

@@ -43,8 +43,8 @@ from casework.cases.models import (
     Message,
     Tag,
 )
-from casework.cases.selectors import SEARCH_KIND, visible_cases
-from casework.cases.timeline import record_event
+from casework.cases.selectors import SEARCH_KIND, stored_case, visible_cases
+from casework.cases.timeline import record_event, record_events
 from casework.core import clock, events, search
 from casework.core.actors import Actor
 from casework.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, StaleVersion
@@ -357,7 +357,6 @@ _UNSET = object()
 
 
 _LOCKED = Prepared(lambda pk: Case.objects.select_for_update(of=("self",)).filter(pk=pk))
-_STORED = Prepared(lambda pk: Case.objects.filter(pk=pk))
 
 
 def _lock(case: Case) -> Case:
@@ -367,7 +366,7 @@ def _lock(case: Case) -> Case:
 
 def _fresh(case_id: int) -> Case:
     """The case as stored now, after every handler of the change has run."""
-    return _STORED.first(case_id)  # type: ignore[no-any-return]
+    return stored_case(case_id)  # type: ignore[return-value]
 
 
 def update_case(
@@ -378,13 +377,16 @@ def update_case(
     expected_version: int | None = None,
     event_data: dict[str, Any] | None = None,
     along: dict[str, Any] | None = None,
+    inside_caller: bool = False,
 ) -> Case:
     """Apply field changes atomically, with optimistic locking on `version`.
 
     A stale `expected_version` is refused (412) and nothing changes. Each changed
     field gets its own timeline event with before and after. `along`: fields that
     explain the change (routing's assignment reason), written with it, no event of
-    their own.
+    their own. `inside_caller`: the change is one step of the caller's transaction
+    (routing's assignment), which fails as a whole: no savepoint of its own, and
+    the case comes back as changed here, not read again after the handlers.
     """
     unknown = [k for k in changes if k not in EDITABLE]
     if unknown:
@@ -393,7 +395,7 @@ def update_case(
         raise PermissionDenied("customers change cases through the portal's own actions")
     if actor.kind == "agent":
         _require_staff(actor)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=not inside_caller):
         current = _lock(case)
         if actor.kind == "agent":
             _require_visible(actor, current)
@@ -412,7 +414,7 @@ def update_case(
             _save_changes(actor, current, diff, event_data or {}, as_read=as_read)
         elif along:
             Case.objects.filter(pk=current.pk).update(**along)
-        return _fresh(current.pk) if diff else current
+        return _fresh(current.pk) if diff and not inside_caller else current
 
 
 def _apply(actor: Actor, case: Case, changes: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
@@ -531,17 +533,13 @@ def _save_changes(
     update_rows(Case, {"id": case.pk}, **changed)
     if "tags" in diff:
         case.tags.set(_tags(diff["tags"][1]))
+    entries = []
     for name, (before, after) in diff.items():
         kind, visibility = _event_kind(name)
         if name == "priority":
             before, after = Priority(before).label, Priority(after).label
-        record_event(
-            case,
-            kind,
-            actor,
-            visibility=visibility,
-            data={"field": name, "before": before, "after": after, **event_data},
-        )
+        entries.append((kind, visibility, {"field": name, "before": before, "after": after, **event_data}))
+    record_events(case, actor, entries)
     if "title" in diff or "description" in diff:
         _reindex(case)
     events.publish(CaseChanged(case_id=case.pk, actor=actor, changes=_plain_diff(diff)))
@@ -595,9 +593,11 @@ def assign(
     team: Any = _UNSET,
     reason: dict[str, Any] | None = None,
     expected_version: int | None = None,
+    inside_caller: bool = False,
 ) -> Case:
     """Give the case an owner and/or a team. Routing passes `reason`, which is kept
-    on the case and on the timeline event, so every decision can be explained."""
+    on the case and on the timeline event, so every decision can be explained
+    (`inside_caller`: see update_case)."""
     changes: dict[str, Any] = {}
     if assignee is not _UNSET:
         changes["assignee"] = assignee
@@ -610,6 +610,7 @@ def assign(
         expected_version=expected_version,
         event_data={"reason": reason} if reason else None,
         along={"assignment_reason": reason} if reason is not None else None,
+        inside_caller=inside_caller,
     )
 
 

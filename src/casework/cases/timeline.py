@@ -7,7 +7,7 @@ from typing import Any
 from casework.cases.models import Case, Message, TimelineEvent
 from casework.core import clock
 from casework.core.actors import Actor
-from casework.core.prepared import insert_row
+from casework.core.prepared import insert_row, insert_rows
 
 
 def describe(value: Any) -> Any:
@@ -36,16 +36,31 @@ def record_event(
 ) -> int:
     """Append one event and return its id. Call it inside the transaction of the
     change it records."""
-    return insert_row(
-        TimelineEvent,
-        case_id=case if isinstance(case, int) else case.pk,
-        kind=kind,
-        actor_kind=actor.kind,
-        actor_user_id=actor.user.pk if actor.kind == "agent" and actor.user is not None else None,
-        actor_contact_id=actor.contact.pk if actor.contact is not None else None,
-        actor_label=actor.display[:200],
-        visibility=visibility,
-        data=describe(data or {}),
-        message_id=message.pk if message is not None else None,
-        created_at=clock.now(),
-    )
+    return insert_row(TimelineEvent, **_row(case, kind, actor, data, visibility, message))
+
+
+def record_events(case: Case | int, actor: Actor, entries: list[tuple[str, str, dict[str, Any]]]) -> None:
+    """Append several events of one change, each (kind, visibility, data), in one write."""
+    insert_rows(TimelineEvent, [_row(case, kind, actor, data, vis, None) for kind, vis, data in entries])
+
+
+def _row(
+    case: Case | int,
+    kind: str,
+    actor: Actor,
+    data: dict[str, Any] | None,
+    visibility: str,
+    message: Message | None,
+) -> dict[str, Any]:
+    return {
+        "case_id": case if isinstance(case, int) else case.pk,
+        "kind": kind,
+        "actor_kind": actor.kind,
+        "actor_user_id": actor.user.pk if actor.kind == "agent" and actor.user is not None else None,
+        "actor_contact_id": actor.contact.pk if actor.contact is not None else None,
+        "actor_label": actor.display[:200],
+        "visibility": visibility,
+        "data": describe(data or {}),
+        "message_id": message.pk if message is not None else None,
+        "created_at": clock.now(),
+    }

@@ -147,6 +147,24 @@ def insert_row(model: type[Model], using: str = "default", **values: Any) -> int
         return int(cursor.fetchone()[0])
 
 
+def insert_rows(model: type[Model], rows: list[dict[str, Any]], using: str = "default") -> None:
+    """Store several rows with the same columns in one INSERT (as `insert_row`)."""
+    if len(rows) == 1:
+        insert_row(model, using, **rows[0])
+        return
+    names = tuple(rows[0])
+    key = ("insert-many", using, model, names, len(rows))
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        fields, columns = _fields(model, names, using)
+        marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        table = connections[using].ops.quote_name(model._meta.db_table)
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([marks] * len(rows))}"
+        statement = _STATEMENTS[key] = (sql, fields * len(rows))
+    values = tuple(row[name] for row in rows for name in names)
+    _run(statement, values, using).close()
+
+
 def update_rows(model: type[Model], where: dict[str, Any], using: str = "default", **values: Any) -> int:
     """Set columns of the rows whose columns equal `where` (not None); returns how
     many rows changed. The UPDATE is written once per model and set of columns;

@@ -41,6 +41,13 @@ def get_user(user_id: int) -> User:
     return user  # type: ignore[no-any-return]
 
 
+def known_user(user_id: int, *, name: str, email: str, role: str) -> User:
+    """An active user the caller has just read along with other rows (routing's
+    team agents): no second read. Fields not given load on first use."""
+    fields = ["id", "name", "email", "role", "is_active"]
+    return User.from_db("default", fields, [user_id, name, email, role, True])
+
+
 def find_user_by_email(email: str) -> User | None:
     return User.objects.filter(email__iexact=email.strip()).first()
 

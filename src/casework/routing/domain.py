@@ -189,6 +189,8 @@ class AgentFacts:
     load: int = 0
     skills: Mapping[str, int] = field(default_factory=dict)
     last_assigned_at: datetime | None = None
+    email: str = ""  # who they are, so the winner needs no second read
+    role: str = ""
 
     @property
     def free(self) -> int:

@@ -98,6 +98,7 @@ _TEAM_AGENTS = Prepared(
             "id",
             "name",
             "email",
+            "role",
             "routing_state__presence",
             "routing_state__capacity",
             "routing_state__load",
@@ -123,6 +124,8 @@ def team_agents(team_id: int) -> list[AgentFacts]:
             load=row["routing_state__load"] or 0,
             skills=skills.get(row["id"], {}),
             last_assigned_at=row["routing_state__last_assigned_at"],
+            email=row["email"],
+            role=row["role"],
         )
         for row in rows
     ]
@@ -189,21 +192,31 @@ def weights() -> tuple[dict[str, int], dict[str, int]]:
     return config_cache.cached("routing.weights", load)
 
 
+_NAMES = Prepared(
+    lambda pk: Case.objects.filter(pk=pk).values(
+        "case_type__name", "service__name", "account__tier", "team__name"
+    )
+)
+
+
 def case_facts(case: Case, weights_: tuple[dict[str, int], dict[str, int]] | None = None) -> CaseFacts:
+    """The case as the rules see it; the names of its type, service, account tier
+    and team as stored, in one read."""
     by_priority, by_type = weights_ if weights_ is not None else weights()
     priority = Priority(case.priority).label
-    case_type = case.case_type.name if case.case_type_id else ""  # type: ignore[union-attr]
+    names = _NAMES.first(case.pk) or {}
+    case_type = names.get("case_type__name") or ""
     return CaseFacts(
         case_id=case.pk,
         priority=priority,
         channel=case.channel,
         case_type=case_type,
-        service=case.service.name if case.service_id else "",  # type: ignore[union-attr]
-        account_tier=case.account.tier if case.account_id else "",  # type: ignore[union-attr]
+        service=names.get("service__name") or "",
+        account_tier=names.get("account__tier") or "",
         tags=tuple(case_selectors.tag_names(case)),
         language=case.language,
         text=f"{case.title}\n{case.description}",
-        team=case.team.name if case.team_id else "",  # type: ignore[union-attr]
+        team=names.get("team__name") or "",
         units=domain.units_for(priority, case_type, by_priority, by_type),
     )
 
@@ -241,11 +254,11 @@ def get_rule(rule_id: int) -> RoutingRule:
 
 
 def routing_case(case_id: int) -> Case:
-    """The case with just what routing reads (lighter than the cases area's full read)."""
-    try:
-        return Case.objects.select_related("case_type", "service", "account", "team").get(pk=case_id)
-    except Case.DoesNotExist:
-        raise NotFound(f"no case with id {case_id}", field="case") from None
+    """The case's row as stored (related names come with its facts, `case_facts`)."""
+    case = case_selectors.stored_case(case_id)
+    if case is None:
+        raise NotFound(f"no case with id {case_id}", field="case")
+    return case
 
 
 def rule_of_case(case_id: int) -> Rule | None:

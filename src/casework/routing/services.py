@@ -92,10 +92,11 @@ _HOLDER = Prepared(
 )
 
 
-def _hold(case_id: int, user_id: int, units: int, *, taken: bool) -> None:
+def _hold(case_id: int, user_id: int, units: int, *, taken: bool, unassigned: bool = False) -> None:
     """Record that the case holds `units` of the user's capacity. `taken`: the router
-    has already counted them (a person's manual assignment has not, and may exceed)."""
-    holder = _HOLDER.first(case_id)
+    has already counted them (a person's manual assignment has not, and may exceed).
+    `unassigned`: the case has no owner, so it holds nothing yet (holds go with owners)."""
+    holder = None if unassigned else _HOLDER.first(case_id)
     if holder == user_id:
         return
     if holder is not None:
@@ -176,7 +177,7 @@ def route_case(
     assert decision is not None
     reason = {
         **decision.explain(),
-        "team": str(case.team),
+        "team": facts.team,
         "units": facts.units,
         "decided_at": clock.now().isoformat(),
     }
@@ -191,8 +192,9 @@ def route_case(
             case.pk, team_id=case.team_id, priority=case.priority, waiting_since=since, last_decision=reason
         )
         return decision
-    winner = iam.get_user(decision.winner.id)
-    _hold(case.pk, winner.pk, facts.units, taken=True)
+    won = decision.winner
+    winner = iam.known_user(won.id, name=won.name, email=won.email, role=won.role)
+    _hold(case.pk, winner.pk, facts.units, taken=True, unassigned=case.assignee_id is None)
     if round_robin:  # state, not configuration: an UPDATE, no configuration change
         TeamRouting.objects.filter(team_id=case.team_id).update(last_round_robin_user=winner)
     _record(
@@ -204,10 +206,10 @@ def route_case(
         last_decision=reason,
     )
     if case.assignee_id == winner.pk:
-        case_services.assign(router(), case, reason=reason)
+        case_services.assign(router(), case, reason=reason, inside_caller=True)
         timeline.record_event(case, "routed", router(), data={"reason": reason})
     else:
-        case_services.assign(router(), case, assignee=winner, reason=reason)
+        case_services.assign(router(), case, assignee=winner, reason=reason, inside_caller=True)
     return decision
 
 

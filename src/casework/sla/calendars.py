@@ -93,6 +93,17 @@ def policy_rules() -> list[tuple[domain.PolicyConditions, SlaPolicy]]:
     return config_cache.cached("sla.policy_rules", _load_policy_rules)
 
 
+def pause_statuses() -> frozenset[str]:
+    """Every status some policy pauses its clocks in (inactive ones too: their
+    clocks still run), cached per process."""
+
+    def load() -> frozenset[str]:
+        rows = SlaPolicy.objects.values_list("pause_statuses", flat=True)
+        return frozenset(status for statuses in rows for status in statuses or ())
+
+    return config_cache.cached("sla.pause_statuses", load)
+
+
 def _load_policy_rules() -> list[tuple[domain.PolicyConditions, SlaPolicy]]:
     return [
         (

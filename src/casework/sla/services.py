@@ -31,7 +31,7 @@ from casework.core.notify import notify
 from casework.core.prepared import Prepared
 from casework.iam import selectors as iam_selectors
 from casework.sla import domain
-from casework.sla.calendars import calendar_for, policy_rules, target_of
+from casework.sla.calendars import calendar_for, pause_statuses, policy_rules, target_of
 from casework.sla.events import ClockBreached, ClockMet, ClockWarned
 from casework.sla.models import ClockState, SlaClock, SlaClockEvent, SlaPolicy
 
@@ -264,11 +264,21 @@ _ANY_CLOCK = Prepared(
 )
 
 
+def _moves_no_clock(before: str, after: str) -> bool:
+    """No clock pauses, resumes, stops or reopens on this status change, whatever
+    clocks the case has: no policy pauses in either status, and the case neither
+    finishes nor leaves a finished status."""
+    ends = (*FINISHED, "cancelled")
+    return after not in ends and before not in ends and not ({before, after} & pause_statuses())
+
+
 def on_case_changed(event: CaseChanged) -> None:
     changes = event.changes
     if not any(k in changes for k in ("status", *RETARGET_FIELDS)):
         return
     retarget = [k for k in RETARGET_FIELDS if k in changes]
+    if not retarget and _moves_no_clock(*changes["status"]):
+        return  # e.g. new → open on assignment
     after_status = changes["status"][1] if "status" in changes else None
     if (
         not retarget

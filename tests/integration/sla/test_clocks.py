@@ -84,6 +84,19 @@ def test_pending_pauses_resolution_and_customer_reply_resumes_it(
     assert clock_of(case, "next_response").state == "running"
 
 
+def test_a_policy_that_pauses_new_cases_resumes_when_an_agent_takes_the_case(
+    traveller, policy, make_case, agent
+) -> None:
+    policy.pause_statuses = ["new"]
+    policy.save()
+    case = make_case()
+    assert clock_of(case, "resolution").state == "paused"
+    traveller.shift(H)
+    case_services.assign(Actor.agent(agent), case, assignee=agent)  # new → open
+    resolution = clock_of(case, "resolution")
+    assert resolution.state == "running" and resolution.paused_seconds == 3600
+
+
 def test_priority_raised_after_three_hours_recomputes_from_creation(
     traveller, policy, make_case, agent
 ) -> None:
