@@ -69,7 +69,7 @@ class Prepared:
         self._compiled[alias] = compiled
         return compiled
 
-    def all(self, *ids: int, using: str = "default") -> list[Any]:
+    def all(self, *ids: int | None, using: str = "default") -> list[Any]:
         compiled = self._compiled.get(using) or self._compile(using)
         params = list(compiled.params)
         for slot, value in zip(compiled.slots, ids, strict=True):
@@ -81,7 +81,7 @@ class Prepared:
             rows = compiled.compiler.apply_converters(rows, compiled.converters)
         return [compiled.make(row) for row in rows]
 
-    def first(self, *ids: int, using: str = "default") -> Any:
+    def first(self, *ids: int | None, using: str = "default") -> Any:
         found = self.all(*ids, using=using)
         return found[0] if found else None
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Min
+from django.db.models import Count, Min, QuerySet, Subquery
 
 from casework.cases import selectors as case_selectors
 from casework.cases.domain import ACTIVE, Priority
@@ -90,20 +90,38 @@ def last_round_robin_id(team_id: int) -> int | None:
 # --- agents --------------------------------------------------------------------
 
 
-_TEAM_AGENTS = Prepared(
-    lambda team_id: (
-        iam.list_users(team_id=team_id)
-        .filter(is_active=True, role__in=STAFF_ROLES)
-        .values(
-            "id",
-            "name",
-            "email",
-            "role",
-            "routing_state__presence",
-            "routing_state__capacity",
-            "routing_state__load",
-            "routing_state__last_assigned_at",
-        )
+_AGENT_COLUMNS = (
+    "id",
+    "name",
+    "email",
+    "role",
+    "routing_state__presence",
+    "routing_state__capacity",
+    "routing_state__load",
+    "routing_state__last_assigned_at",
+)
+
+
+def _team_members(team_id: int) -> QuerySet[Any]:
+    return iam.list_users(team_id=team_id).filter(is_active=True, role__in=STAFF_ROLES)
+
+
+def _previous_agent(contact_id: int, case_id: int) -> QuerySet[Any]:
+    return (
+        Case.objects.filter(contact_id=contact_id, assignee__isnull=False)
+        .exclude(pk=case_id)
+        .order_by("-created_at", "-id")
+        .values_list("assignee_id", flat=True)[:1]
+    )
+
+
+_TEAM_AGENTS = Prepared(lambda team_id: _team_members(team_id).values(*_AGENT_COLUMNS))
+# The same, each row also naming the contact's previous agent: one read per decision.
+_TEAM_AGENTS_AND_AFFINITY = Prepared(
+    lambda team_id, contact_id, case_id: (
+        _team_members(team_id)
+        .annotate(affinity=Subquery(_previous_agent(contact_id, case_id)))
+        .values(*_AGENT_COLUMNS, "affinity")
     )
 )
 
@@ -111,7 +129,19 @@ _TEAM_AGENTS = Prepared(
 def team_agents(team_id: int) -> list[AgentFacts]:
     """Every active staff member of the team, as the router sees them: one plain
     query (people with their state; skills are configuration), no model instances."""
-    rows = _TEAM_AGENTS.all(team_id)
+    return _agent_facts(_TEAM_AGENTS.all(team_id))
+
+
+def team_agents_and_affinity(team_id: int, case: Case) -> tuple[list[AgentFacts], int | None]:
+    """The team's agents, and the agent who last had one of the case contact's other
+    cases (affinity), in one read."""
+    rows = _TEAM_AGENTS_AND_AFFINITY.all(team_id, case.contact_id, case.pk)
+    if rows:
+        return _agent_facts(rows), rows[0]["affinity"]
+    return [], None
+
+
+def _agent_facts(rows: list[dict[str, Any]]) -> list[AgentFacts]:
     skills = skills_by_user()
     return [
         AgentFacts(
@@ -264,23 +294,6 @@ def routing_case(case_id: int) -> Case:
 def rule_of_case(case_id: int) -> Rule | None:
     row = CaseRouting.objects.filter(case_id=case_id).select_related("rule").first()
     return to_rule(row.rule) if row and row.rule else None
-
-
-def previous_agent_of_contact(case: Case) -> int | None:
-    """The agent who last had one of this contact's other cases (affinity)."""
-    if not case.contact_id:
-        return None
-    return _PREVIOUS_AGENT.first(case.contact_id, case.pk)  # type: ignore[no-any-return]
-
-
-_PREVIOUS_AGENT = Prepared(
-    lambda contact_id, case_id: (
-        Case.objects.filter(contact_id=contact_id, assignee__isnull=False)
-        .exclude(pk=case_id)
-        .order_by("-created_at", "-id")
-        .values_list("assignee_id", flat=True)[:1]
-    )
-)
 
 
 def untouched_case_ids(user_id: int, case_ids: Iterable[int]) -> list[int]:

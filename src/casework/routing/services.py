@@ -152,10 +152,13 @@ def route_case(
     if rule is _UNKNOWN:
         rule = selectors.rule_of_case(case.pk)
     facts = facts if facts is not None else selectors.case_facts(case)
-    agents = selectors.team_agents(case.team_id)
+    affinity: int | None
+    if reroute_from is not None:
+        agents, affinity = selectors.team_agents(case.team_id), reroute_from
+    else:
+        agents, affinity = selectors.team_agents_and_affinity(case.team_id, case)
     round_robin = settings.strategy == Strategy.ROUND_ROBIN
     last_round_robin = selectors.last_round_robin_id(case.team_id) if round_robin else None
-    affinity = reroute_from if reroute_from is not None else selectors.previous_agent_of_contact(case)
     decision = None
     for _ in range(len(agents) + 1):
         decision = domain.choose_agent(
