@@ -77,3 +77,12 @@ def test_insert_and_update_store_what_the_orm_stores(make_case: Any) -> None:
     case.refresh_from_db()
     assert (case.title, case.custom_fields, case.resolved_at) == ("Renamed", {"a": 1}, at)
     assert update_rows(Case, {"id": case.pk + 10_000}, title="Nobody") == 0
+
+
+def test_an_inserted_row_takes_the_defaults_of_columns_not_given(make_case: Any) -> None:
+    case = make_case()
+    event = TimelineEvent.objects.get(
+        pk=insert_row(TimelineEvent, case_id=case.pk, kind="note", actor_kind="system")
+    )
+    assert (event.visibility, event.data, event.actor_label, event.message_id) == ("internal", {}, "", None)
+    assert event.created_at is not None

@@ -296,8 +296,10 @@ def _open_case(actor: Actor, **f: Any) -> Case:
         last_customer_message_at=now if actor.kind == "contact" else None,
     )
     tag_names = normalise_tags(f["tags"])
-    if tag_names:
-        case.tags.set(_tags(tag_names))
+    if tag_names:  # a new case has no tags yet: one INSERT, not the related manager's diff
+        Case.tags.through.objects.bulk_create(
+            [Case.tags.through(case_id=case.pk, tag_id=tag.pk) for tag in _tags(tag_names)]
+        )
     visibility = "public"
     record_event(
         case,

@@ -131,20 +131,31 @@ def _run(statement: tuple[str, list[Any]], values: tuple[Any, ...], using: str) 
 
 def insert_row(model: type[Model], using: str = "default", **values: Any) -> int:
     """Store one row and return its id, with the INSERT written once per model and
-    set of columns. `values` are by attribute name (`case_id`, not `case`) and
-    name every column without a database default. No model signals are sent: for
-    append-only rows nobody listens to (timeline events, capacity holds)."""
+    set of columns. `values` are by attribute name (`case_id`, not `case`); other
+    columns take their field's default. No model signals are sent: for rows nobody
+    listens to (timeline events, capacity holds, routing records)."""
     key = ("insert", using, model, tuple(values))
     statement = _STATEMENTS.get(key)
     if statement is None:
         quote = connections[using].ops.quote_name
-        fields, columns = _fields(model, tuple(values), using)
+        fields, columns = _fields(model, (*values, *_defaulted(model, values)), using)
         table, pk = quote(model._meta.db_table), quote(str(model._meta.pk.column))  # type: ignore[union-attr]
         marks = ", ".join(["%s"] * len(fields))
         sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) RETURNING {pk}"
         statement = _STATEMENTS[key] = (sql, fields)
-    with _run(statement, tuple(values.values()), using) as cursor:
+    given = (*values.values(), *(f.get_default() for f in statement[1][len(values) :]))
+    with _run(statement, given, using) as cursor:
         return int(cursor.fetchone()[0])
+
+
+def _defaulted(model: type[Model], values: dict[str, Any]) -> list[str]:
+    """The columns not given that have a default of their own."""
+    given = set(values)
+    return [
+        f.attname
+        for f in model._meta.concrete_fields
+        if not f.primary_key and f.attname not in given and f.name not in given and f.has_default()
+    ]
 
 
 def insert_rows(model: type[Model], rows: list[dict[str, Any]], using: str = "default") -> None:

@@ -125,7 +125,8 @@ def _record(case_id: int, **fields: Any) -> None:
     """Keep the case's routing row: one UPDATE when it exists (the usual case)."""
     if fields and update_rows(CaseRouting, {"case_id": case_id}, **fields):
         return
-    CaseRouting.objects.get_or_create(case_id=case_id, defaults=fields)
+    # The case's first record: made under the case's row lock (creation or change), so once.
+    insert_row(CaseRouting, case_id=case_id, **fields)
 
 
 _UNKNOWN: Any = object()
@@ -138,11 +139,13 @@ def route_case(
     case: Any = None,
     facts: Any = None,
     rule: Rule | None = _UNKNOWN,
+    waiting_since: Any = None,
 ) -> Decision | None:
     """Offer one case to its team's agents. Returns the decision, or None when the
     case is not routable (assigned, closed, no team). `reroute_from`: the agent who
     had it before a reopen, preferred when still eligible. `case`: the case when
-    the caller has just read it; `rule`: the routing rule when the caller has just matched it."""
+    the caller has just read it; `rule`: the routing rule when the caller has just
+    matched it; `waiting_since`: its place in the queue, when the caller knows it."""
     case = case if case is not None else selectors.routing_case(case_id)
     if case.status not in selectors.ROUTABLE or case.team_id is None:
         return None
@@ -189,8 +192,10 @@ def route_case(
             # Reopened, and nobody (not even the previous agent) can take it now: back to the queue.
             _record(case.pk, team_id=case.team_id, priority=case.priority, last_decision=reason)
             case_services.assign(router(), case, assignee=None, reason=reason)
-        row = CaseRouting.objects.filter(case_id=case.pk).first()
-        since = row.waiting_since if row and row.waiting_since else clock.now()
+        since = waiting_since
+        if since is None:
+            row = CaseRouting.objects.filter(case_id=case.pk).first()
+            since = row.waiting_since if row and row.waiting_since else clock.now()
         _record(
             case.pk, team_id=case.team_id, priority=case.priority, waiting_since=since, last_decision=reason
         )
@@ -242,7 +247,7 @@ def run_queue_pass(team_id: int, *, limit: int = PASS_LIMIT) -> int:
         mandatory = dict(row.rule.mandatory_skills or {}) if row.rule else {}
         if all(domain.why_not(a, row.units, mandatory) is not None for a in agents):
             continue
-        decision = route_case(row.case_id)
+        decision = route_case(row.case_id, waiting_since=row.waiting_since)
         if decision is None:
             CaseRouting.objects.filter(pk=row.pk).update(waiting_since=None)
             continue
@@ -281,13 +286,14 @@ def on_case_created(event: CaseCreated) -> None:
         _hold(case.pk, case.assignee_id, facts.units, taken=False)
         return
     rule = domain.first_matching_rule(selectors.active_rules(), facts)
+    since = clock.now() if case.team_id else None
     _record(
         case.pk,
         rule_id=rule.id if rule else None,
         team_id=case.team_id,
         priority=case.priority,
         units=facts.units,
-        waiting_since=clock.now() if case.team_id else None,
+        waiting_since=since,
     )
     if rule is not None:
         changes: dict[str, Any] = {}
@@ -300,7 +306,7 @@ def on_case_created(event: CaseCreated) -> None:
             case_services.update_case(router(), case, changes, event_data={"rule": rule.name})
             case = selectors.routing_case(case.pk)
             facts = selectors.case_facts(case)
-    route_case(case.pk, case=case, facts=facts, rule=rule)
+    route_case(case.pk, case=case, facts=facts, rule=rule, waiting_since=since)
 
 
 def on_case_changed(event: CaseChanged) -> None:
