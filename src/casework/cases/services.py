@@ -380,6 +380,7 @@ def update_case(
     event_data: dict[str, Any] | None = None,
     along: dict[str, Any] | None = None,
     inside_caller: bool = False,
+    created_here: bool = False,
 ) -> Case:
     """Apply field changes atomically, with optimistic locking on `version`.
 
@@ -389,6 +390,8 @@ def update_case(
     their own. `inside_caller`: the change is one step of the caller's transaction
     (routing's assignment), which fails as a whole: no savepoint of its own, and
     the case comes back as changed here, not read again after the handlers.
+    `created_here`: the case was made in this same transaction and `case` is its
+    row as stored; no other transaction can see it, so it is not locked and read again.
     """
     unknown = [k for k in changes if k not in EDITABLE]
     if unknown:
@@ -398,7 +401,7 @@ def update_case(
     if actor.kind == "agent":
         _require_staff(actor)
     with transaction.atomic(savepoint=not inside_caller):
-        current = _lock(case)
+        current = case if created_here else _lock(case)
         if actor.kind == "agent":
             _require_visible(actor, current)
         if expected_version is not None and expected_version != current.version:
@@ -596,10 +599,11 @@ def assign(
     reason: dict[str, Any] | None = None,
     expected_version: int | None = None,
     inside_caller: bool = False,
+    created_here: bool = False,
 ) -> Case:
     """Give the case an owner and/or a team. Routing passes `reason`, which is kept
     on the case and on the timeline event, so every decision can be explained
-    (`inside_caller`: see update_case)."""
+    (`inside_caller`, `created_here`: see update_case)."""
     changes: dict[str, Any] = {}
     if assignee is not _UNSET:
         changes["assignee"] = assignee
@@ -613,6 +617,7 @@ def assign(
         event_data={"reason": reason} if reason else None,
         along={"assignment_reason": reason} if reason is not None else None,
         inside_caller=inside_caller,
+        created_here=created_here,
     )
 
 

@@ -73,8 +73,7 @@ def _take_units(user_id: int, units: int) -> AgentState | None:
         taken = cursor.rowcount
     if taken:
         return None
-    _ensure_state(user_id)
-    return AgentState.objects.get(user_id=user_id)
+    return _state_of(user_id)
 
 
 @cache
@@ -140,12 +139,14 @@ def route_case(
     facts: Any = None,
     rule: Rule | None = _UNKNOWN,
     waiting_since: Any = None,
+    created_here: bool = False,
 ) -> Decision | None:
     """Offer one case to its team's agents. Returns the decision, or None when the
     case is not routable (assigned, closed, no team). `reroute_from`: the agent who
     had it before a reopen, preferred when still eligible. `case`: the case when
     the caller has just read it; `rule`: the routing rule when the caller has just
-    matched it; `waiting_since`: its place in the queue, when the caller knows it."""
+    matched it; `waiting_since`: its place in the queue, when the caller knows it;
+    `created_here`: `case` was made in this transaction (see cases.services.update_case)."""
     case = case if case is not None else selectors.routing_case(case_id)
     if case.status not in selectors.ROUTABLE or case.team_id is None:
         return None
@@ -162,7 +163,10 @@ def route_case(
         agents, affinity = selectors.team_agents_and_affinity(case.team_id, case)
     round_robin = settings.strategy == Strategy.ROUND_ROBIN
     last_round_robin = selectors.last_round_robin_id(case.team_id) if round_robin else None
-    decision = None
+    # PostgreSQL takes the capacity, holds it and records the decision in one
+    # statement (a round trip costs more than the work); SQLite has no round trips.
+    in_one = connection.vendor == "postgresql" and case.assignee_id is None
+    decision, reason, held, recorded = None, {}, False, False
     for _ in range(len(agents) + 1):
         decision = domain.choose_agent(
             facts,
@@ -172,21 +176,20 @@ def route_case(
             affinity_agent_id=affinity,
             last_round_robin_id=last_round_robin,
         )
+        reason = _reason(decision, facts)
         if decision.winner is None:
             break
-        fresh = _take_units(decision.winner.id, facts.units)
+        if in_one:
+            held, recorded = _take_hold_and_record(case, decision.winner.id, facts.units, reason)
+            fresh = None if held else _state_of(decision.winner.id)
+        else:
+            fresh = _take_units(decision.winner.id, facts.units)
         if fresh is None:
             break
         # Someone else took the last unit meanwhile: judge again with the locked figures.
         agents = [_refreshed(a, fresh) if a.id == fresh.user_id else a for a in agents]
         decision = None
     assert decision is not None
-    reason = {
-        **decision.explain(),
-        "team": facts.team,
-        "units": facts.units,
-        "decided_at": clock.now().isoformat(),
-    }
     if decision.winner is None:
         if reroute_from is not None and case.assignee_id is not None:
             # Reopened, and nobody (not even the previous agent) can take it now: back to the queue.
@@ -202,23 +205,87 @@ def route_case(
         return decision
     won = decision.winner
     winner = iam.known_user(won.id, name=won.name, email=won.email, role=won.role)
-    _hold(case.pk, winner.pk, facts.units, taken=True, unassigned=case.assignee_id is None)
+    if not held:
+        _hold(case.pk, winner.pk, facts.units, taken=True, unassigned=case.assignee_id is None)
     if round_robin:  # state, not configuration: an UPDATE, no configuration change
         TeamRouting.objects.filter(team_id=case.team_id).update(last_round_robin_user=winner)
-    _record(
-        case.pk,
-        team_id=case.team_id,
-        priority=case.priority,
-        units=facts.units,
-        waiting_since=None,
-        last_decision=reason,
-    )
+    if not recorded:
+        _record(
+            case.pk,
+            team_id=case.team_id,
+            priority=case.priority,
+            units=facts.units,
+            waiting_since=None,
+            last_decision=reason,
+        )
     if case.assignee_id == winner.pk:
         case_services.assign(router(), case, reason=reason, inside_caller=True)
         timeline.record_event(case, "routed", router(), data={"reason": reason})
     else:
-        case_services.assign(router(), case, assignee=winner, reason=reason, inside_caller=True)
+        case_services.assign(
+            router(), case, assignee=winner, reason=reason, inside_caller=True, created_here=created_here
+        )
     return decision
+
+
+def _reason(decision: Decision, facts: Any) -> dict[str, Any]:
+    return {
+        **decision.explain(),
+        "team": facts.team,
+        "units": facts.units,
+        "decided_at": clock.now().isoformat(),
+    }
+
+
+def _state_of(user_id: int) -> AgentState:
+    _ensure_state(user_id)
+    return AgentState.objects.get(user_id=user_id)
+
+
+def _take_hold_and_record(case: Any, user_id: int, units: int, reason: dict[str, Any]) -> tuple[bool, bool]:
+    """PostgreSQL: take the units (as `_take_units`), hold them for the case and
+    record the decision on its routing row, in one statement. Returns whether the
+    units were taken (and held), and whether the routing row was there to record on."""
+    now = clock.now()
+    row_field = CaseRouting._meta.get_field
+    params = [
+        units,
+        now,
+        user_id,
+        Presence.ONLINE.value,
+        units,
+        case.pk,
+        units,
+        now,
+        case.team_id,
+        case.priority,
+        units,
+        row_field("last_decision").get_db_prep_save(reason, connection),  # type: ignore[union-attr]
+        case.pk,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_take_hold_and_record_sql(), params)
+        taken, recorded = cursor.fetchone()
+    return bool(taken), bool(recorded)
+
+
+@cache
+def _take_hold_and_record_sql() -> str:
+    q = connection.ops.quote_name
+    load, capacity = q("load"), q("capacity")
+    return (
+        f"WITH taken AS (UPDATE {q(AgentState._meta.db_table)} "
+        f"SET {load} = {load} + %s, {q('last_assigned_at')} = %s "
+        f"WHERE {q('user_id')} = %s AND {q('presence')} = %s AND {load} <= {capacity} - %s "
+        f"RETURNING {q('user_id')}), "
+        f"held AS (INSERT INTO {q(CapacityHold._meta.db_table)} "
+        f"({q('case_id')}, {q('user_id')}, {q('units')}, {q('created_at')}) "
+        f"SELECT %s, {q('user_id')}, %s, %s FROM taken), "
+        f"recorded AS (UPDATE {q(CaseRouting._meta.db_table)} SET {q('team_id')} = %s, "
+        f"{q('priority')} = %s, {q('units')} = %s, {q('waiting_since')} = NULL, {q('last_decision')} = %s "
+        f"WHERE {q('case_id')} = %s AND EXISTS (SELECT 1 FROM taken) RETURNING 1) "
+        "SELECT (SELECT count(*) FROM taken), (SELECT count(*) FROM recorded)"
+    )
 
 
 def _refreshed(agent: AgentFacts, state: AgentState) -> AgentFacts:
@@ -306,7 +373,7 @@ def on_case_created(event: CaseCreated) -> None:
             case_services.update_case(router(), case, changes, event_data={"rule": rule.name})
             case = selectors.routing_case(case.pk)
             facts = selectors.case_facts(case)
-    route_case(case.pk, case=case, facts=facts, rule=rule, waiting_since=since)
+    route_case(case.pk, case=case, facts=facts, rule=rule, waiting_since=since, created_here=True)
 
 
 def on_case_changed(event: CaseChanged) -> None:
