@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from casework.config.env import ConfigurationError, database_config, secret_key
+from casework.config.env import ConfigurationError, database_config, env_number, secret_key
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 
@@ -128,3 +128,15 @@ def test_first_debug_start_makes_a_key_file_and_a_wal_database(tmp_path: Path) -
     assert (data / "secret_key").exists()
     with sqlite3.connect(data / "casework.db") as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_a_numeric_setting_that_is_not_a_number_stops_the_start_naming_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CASEWORK_AUTO_CLOSE_DAYS", "five")
+    with pytest.raises(ConfigurationError, match="CASEWORK_AUTO_CLOSE_DAYS must be a number, not 'five'"):
+        env_number("CASEWORK_AUTO_CLOSE_DAYS", 5)
+    monkeypatch.setenv("CASEWORK_AUTO_CLOSE_DAYS", " 7 ")
+    assert env_number("CASEWORK_AUTO_CLOSE_DAYS", 5) == 7
+    monkeypatch.setenv("CASEWORK_AUTO_CLOSE_DAYS", "")
+    assert env_number("CASEWORK_AUTO_CLOSE_DAYS", 5) == 5

@@ -8,6 +8,7 @@ actor "Routing", with the decision's explanation as the reason.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import timedelta
 from functools import cache
 from typing import Any
@@ -69,7 +70,7 @@ def _take_units(user_id: int, units: int) -> AgentState | None:
     the last unit (PostgreSQL re-checks the condition on the locked row)."""
     when = AgentState._meta.get_field("last_assigned_at").get_db_prep_save(clock.now(), connection)
     with connection.cursor() as cursor:
-        cursor.execute(_take_units_sql(), [units, when, user_id, Presence.ONLINE.value, units])
+        cursor.execute(_take_units_sql(), _take_units_params(user_id, units, when))
         taken = cursor.rowcount
     if taken:
         return None
@@ -78,12 +79,17 @@ def _take_units(user_id: int, units: int) -> AgentState | None:
 
 @cache
 def _take_units_sql() -> str:
+    """The conditional UPDATE that takes capacity (parameters: `_take_units_params`)."""
     q = connection.ops.quote_name
     load, capacity = q("load"), q("capacity")
     return (
         f"UPDATE {q(AgentState._meta.db_table)} SET {load} = {load} + %s, {q('last_assigned_at')} = %s "
         f"WHERE {q('user_id')} = %s AND {q('presence')} = %s AND {load} <= {capacity} - %s"
     )
+
+
+def _take_units_params(user_id: int, units: int, when: Any) -> list[Any]:
+    return [units, when, user_id, Presence.ONLINE.value, units]
 
 
 _HOLDER = Prepared(
@@ -247,21 +253,11 @@ def _take_hold_and_record(case: Any, user_id: int, units: int, reason: dict[str,
     record the decision on its routing row, in one statement. Returns whether the
     units were taken (and held), and whether the routing row was there to record on."""
     now = clock.now()
-    row_field = CaseRouting._meta.get_field
+    decision = CaseRouting._meta.get_field("last_decision").get_db_prep_save(reason, connection)  # type: ignore[union-attr]
     params = [
-        units,
-        now,
-        user_id,
-        Presence.ONLINE.value,
-        units,
-        case.pk,
-        units,
-        now,
-        case.team_id,
-        case.priority,
-        units,
-        row_field("last_decision").get_db_prep_save(reason, connection),  # type: ignore[union-attr]
-        case.pk,
+        *_take_units_params(user_id, units, now),
+        *(case.pk, units, now),  # held
+        *(case.team_id, case.priority, units, decision, case.pk),  # recorded
     ]
     with connection.cursor() as cursor:
         cursor.execute(_take_hold_and_record_sql(), params)
@@ -272,12 +268,8 @@ def _take_hold_and_record(case: Any, user_id: int, units: int, reason: dict[str,
 @cache
 def _take_hold_and_record_sql() -> str:
     q = connection.ops.quote_name
-    load, capacity = q("load"), q("capacity")
     return (
-        f"WITH taken AS (UPDATE {q(AgentState._meta.db_table)} "
-        f"SET {load} = {load} + %s, {q('last_assigned_at')} = %s "
-        f"WHERE {q('user_id')} = %s AND {q('presence')} = %s AND {load} <= {capacity} - %s "
-        f"RETURNING {q('user_id')}), "
+        f"WITH taken AS ({_take_units_sql()} RETURNING {q('user_id')}), "
         f"held AS (INSERT INTO {q(CapacityHold._meta.db_table)} "
         f"({q('case_id')}, {q('user_id')}, {q('units')}, {q('created_at')}) "
         f"SELECT %s, {q('user_id')}, %s, %s FROM taken), "
@@ -289,13 +281,12 @@ def _take_hold_and_record_sql() -> str:
 
 
 def _refreshed(agent: AgentFacts, state: AgentState) -> AgentFacts:
-    return AgentFacts(
-        id=agent.id,
-        name=agent.name,
+    """The agent with their state as just read under lock (who they are stays)."""
+    return replace(
+        agent,
         presence=state.presence,
         capacity=state.capacity,
         load=state.load,
-        skills=agent.skills,
         last_assigned_at=state.last_assigned_at,
     )
 
@@ -326,15 +317,7 @@ def run_queue_pass(team_id: int, *, limit: int = PASS_LIMIT) -> int:
 
 
 def _with_load(agent: AgentFacts, load: int) -> AgentFacts:
-    return AgentFacts(
-        id=agent.id,
-        name=agent.name,
-        presence=agent.presence,
-        capacity=agent.capacity,
-        load=load,
-        skills=agent.skills,
-        last_assigned_at=clock.now(),
-    )
+    return replace(agent, load=load, last_assigned_at=clock.now())
 
 
 def _pass_for_agent(user_id: int) -> int:
