@@ -7,10 +7,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.db.models import Subquery
+from django.test.utils import CaptureQueriesContext
 
 from casework.accounts.models import Contact
 from casework.cases.models import Case, TimelineEvent
-from casework.core.prepared import Prepared, insert_row, update_rows
+from casework.core.prepared import Prepared, Writes, insert_row, update_rows
 
 BY_ID = Prepared(lambda pk: Case.objects.filter(pk=pk))
 TITLES_OF_CONTACT = Prepared(
@@ -86,3 +89,50 @@ def test_an_inserted_row_takes_the_defaults_of_columns_not_given(make_case: Any)
     )
     assert (event.visibility, event.data, event.actor_label, event.message_id) == ("internal", {}, "", None)
     assert event.created_at is not None
+
+
+def test_writes_sent_together_store_every_row_in_order(make_case: Any) -> None:
+    case = make_case(title="Before")
+    at = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    note = {"case_id": case.pk, "kind": "note", "actor_kind": "system", "visibility": "internal"}
+    with CaptureQueriesContext(connection) as sent, Writes() as writes:
+        writes.update(Case, {"id": case.pk}, title="After", custom_fields={"tier": "gold"})
+        writes.insert(
+            TimelineEvent,
+            [
+                {**note, "data": {"n": 1}, "created_at": at},
+                {**note, "data": {"n": 2}, "created_at": at},
+                {**note, "data": {"n": 3}, "created_at": at, "actor_label": "Other columns"},
+            ],
+        )
+        writes.update(Case, {"id": case.pk}, title="After, twice")
+        assert len(sent) == 0  # nothing leaves before the block ends
+    case.refresh_from_db()
+    assert (case.title, case.custom_fields) == ("After, twice", {"tier": "gold"})
+    events = TimelineEvent.objects.filter(case=case, kind="note").order_by("id")
+    assert [(e.data["n"], e.actor_label) for e in events] == [(1, ""), (2, ""), (3, "Other columns")]
+    # PostgreSQL takes them in one round trip; SQLite has none to save.
+    assert len(sent) == (1 if connection.vendor == "postgresql" else 4)
+
+
+def test_writes_of_a_failed_block_are_never_sent(make_case: Any) -> None:
+    case = make_case(title="Kept")
+    with pytest.raises(RuntimeError), Writes() as writes:
+        writes.update(Case, {"id": case.pk}, title="Lost")
+        raise RuntimeError("the change was refused")
+    case.refresh_from_db()
+    assert case.title == "Kept"
+
+
+def test_an_argument_may_appear_more_than_once(make_case: Any) -> None:
+    first = make_case(title="First")
+    second = make_case(title="Second", contact=first.contact)
+    same_contact_elsewhere = Prepared(
+        lambda pk: (
+            Case.objects.filter(contact_id=Subquery(Case.objects.filter(pk=pk).values("contact_id")[:1]))
+            .exclude(pk=pk)
+            .values_list("title", flat=True)
+        )
+    )
+    assert same_contact_elsewhere.all(first.pk) == ["Second"]
+    assert same_contact_elsewhere.all(second.pk) == ["First"]

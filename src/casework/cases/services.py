@@ -48,7 +48,7 @@ from casework.cases.timeline import record_event, record_events
 from casework.core import clock, events, search
 from casework.core.actors import Actor
 from casework.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, StaleVersion
-from casework.core.prepared import Prepared, update_rows
+from casework.core.prepared import Prepared, Writes
 from casework.iam.domain import is_staff_role
 
 __all__ = [
@@ -535,7 +535,6 @@ def _save_changes(
     case.version += 1
     case.updated_at = clock.now()
     changed = {name: getattr(case, name) for name, value in as_read.items() if getattr(case, name) != value}
-    update_rows(Case, {"id": case.pk}, **changed)
     if "tags" in diff:
         case.tags.set(_tags(diff["tags"][1]))
     entries = []
@@ -544,7 +543,9 @@ def _save_changes(
         if name == "priority":
             before, after = Priority(before).label, Priority(after).label
         entries.append((kind, visibility, {"field": name, "before": before, "after": after, **event_data}))
-    record_events(case, actor, entries)
+    with Writes() as writes:  # the row and its events: one round trip
+        writes.update(Case, {"id": case.pk}, **changed)
+        record_events(case, actor, entries, writes=writes)
     if "title" in diff or "description" in diff:
         _reindex(case)
     events.publish(CaseChanged(case_id=case.pk, actor=actor, changes=_plain_diff(diff)))

@@ -7,7 +7,7 @@ from typing import Any
 from casework.cases.models import Case, Message, TimelineEvent
 from casework.core import clock
 from casework.core.actors import Actor
-from casework.core.prepared import insert_row, insert_rows
+from casework.core.prepared import Writes, insert_row, insert_rows
 
 
 def describe(value: Any) -> Any:
@@ -39,9 +39,20 @@ def record_event(
     return insert_row(TimelineEvent, **_row(case, kind, actor, data, visibility, message))
 
 
-def record_events(case: Case | int, actor: Actor, entries: list[tuple[str, str, dict[str, Any]]]) -> None:
-    """Append several events of one change, each (kind, visibility, data), in one write."""
-    insert_rows(TimelineEvent, [_row(case, kind, actor, data, vis, None) for kind, vis, data in entries])
+def record_events(
+    case: Case | int,
+    actor: Actor,
+    entries: list[tuple[str, str, dict[str, Any]]],
+    *,
+    writes: Writes | None = None,
+) -> None:
+    """Append several events of one change, each (kind, visibility, data), in one
+    write; with `writes`, sent together with the change's other writes."""
+    rows = [_row(case, kind, actor, data, vis, None) for kind, vis, data in entries]
+    if writes is not None:
+        writes.insert(TimelineEvent, rows)
+    else:
+        insert_rows(TimelineEvent, rows)
 
 
 def _row(

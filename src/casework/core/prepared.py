@@ -32,7 +32,7 @@ _SENTINEL = -7_300_000_000_000  # an id no row has: marks where each argument go
 class _Compiled:
     sql: str
     params: tuple[Any, ...]
-    slots: tuple[int, ...]  # for each argument, its index in params
+    slots: tuple[tuple[int, ...], ...]  # for each argument, its places in params
     converters: dict[int, Any]
     compiler: Any
     make: Callable[[Any], Any]
@@ -53,10 +53,10 @@ class Prepared:
         sql, params = compiler.as_sql()
         slots = []
         for sentinel in sentinels:
-            where = [i for i, p in enumerate(params) if p == sentinel]
-            if len(where) != 1:
-                raise ValueError(f"each argument must appear once in the query ({sql})")
-            slots.append(where[0])
+            where = tuple(i for i, p in enumerate(params) if p == sentinel)
+            if not where:
+                raise ValueError(f"each argument must appear in the query ({sql})")
+            slots.append(where)
         fields = [s[0] for s in compiler.select[0 : compiler.col_count]]
         compiled = _Compiled(
             sql=sql,
@@ -72,8 +72,9 @@ class Prepared:
     def all(self, *ids: int | None, using: str = "default") -> list[Any]:
         compiled = self._compiled.get(using) or self._compile(using)
         params = list(compiled.params)
-        for slot, value in zip(compiled.slots, ids, strict=True):
-            params[slot] = value
+        for places, value in zip(compiled.slots, ids, strict=True):
+            for place in places:
+                params[place] = value
         with connections[using].cursor() as cursor:
             cursor.execute(compiled.sql, params)
             rows: Any = cursor.fetchall()
@@ -120,11 +121,15 @@ def _fields(model: type[Model], names: tuple[str, ...], using: str) -> tuple[lis
     return fields, [connections[using].ops.quote_name(f.column) for f in fields]
 
 
-def _run(statement: tuple[str, list[Any]], values: tuple[Any, ...], using: str) -> Any:
+def _bound(statement: tuple[str, list[Any]], values: tuple[Any, ...], using: str) -> tuple[str, list[Any]]:
     connection = connections[using]
     sql, fields = statement
-    params = [f.get_db_prep_save(v, connection) for f, v in zip(fields, values, strict=True)]
-    cursor = connection.cursor()
+    return sql, [f.get_db_prep_save(v, connection) for f, v in zip(fields, values, strict=True)]
+
+
+def _run(statement: tuple[str, list[Any]], values: tuple[Any, ...], using: str) -> Any:
+    sql, params = _bound(statement, values, using)
+    cursor = connections[using].cursor()
     cursor.execute(sql, params)
     return cursor
 
@@ -159,27 +164,41 @@ def _defaulted(model: type[Model], values: dict[str, Any]) -> list[str]:
 
 
 def insert_rows(model: type[Model], rows: list[dict[str, Any]], using: str = "default") -> None:
-    """Store several rows with the same columns in one INSERT (as `insert_row`)."""
+    """Store several rows with the same columns in one INSERT (as `insert_row`,
+    columns not given take their defaults)."""
     if len(rows) == 1:
         insert_row(model, using, **rows[0])
         return
+    _run(*_insert_many(model, rows, using), using).close()
+
+
+def _insert_many(
+    model: type[Model], rows: list[dict[str, Any]], using: str
+) -> tuple[tuple[str, list[Any]], tuple[Any, ...]]:
     names = tuple(rows[0])
     key = ("insert-many", using, model, names, len(rows))
     statement = _STATEMENTS.get(key)
     if statement is None:
-        fields, columns = _fields(model, names, using)
+        fields, columns = _fields(model, (*names, *_defaulted(model, rows[0])), using)
         marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
         table = connections[using].ops.quote_name(model._meta.db_table)
         sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([marks] * len(rows))}"
         statement = _STATEMENTS[key] = (sql, fields * len(rows))
-    values = tuple(row[name] for row in rows for name in names)
-    _run(statement, values, using).close()
+    defaults = tuple(f.get_default() for f in statement[1][len(names) : len(statement[1]) // len(rows)])
+    return statement, tuple(v for row in rows for v in (*(row[name] for name in names), *defaults))
 
 
 def update_rows(model: type[Model], where: dict[str, Any], using: str = "default", **values: Any) -> int:
     """Set columns of the rows whose columns equal `where` (not None); returns how
     many rows changed. The UPDATE is written once per model and set of columns;
     names and values as for `insert_row`, and, likewise, no signals."""
+    with _run(*_update(model, where, values, using), using) as cursor:
+        return int(cursor.rowcount)
+
+
+def _update(
+    model: type[Model], where: dict[str, Any], values: dict[str, Any], using: str
+) -> tuple[tuple[str, list[Any]], tuple[Any, ...]]:
     key = ("update", using, model, tuple(values), tuple(where))
     statement = _STATEMENTS.get(key)
     if statement is None:
@@ -189,5 +208,61 @@ def update_rows(model: type[Model], where: dict[str, Any], using: str = "default
         table = connections[using].ops.quote_name(model._meta.db_table)
         sql = f"UPDATE {table} SET {assignments} WHERE {conditions}"
         statement = _STATEMENTS[key] = (sql, fields)
-    with _run(statement, (*values.values(), *where.values()), using) as cursor:
-        return int(cursor.rowcount)
+    return statement, (*values.values(), *where.values())
+
+
+class Writes:
+    """Writes whose results nobody reads (no ids, no counts), sent together when
+    the block ends: on PostgreSQL in one round trip, which costs more than such a
+    write itself; on SQLite (no round trips) one after the other. Reads inside the
+    block do not see them yet.
+
+        with Writes() as writes:
+            writes.update(Case, {"id": case.pk}, version=2)
+            writes.insert(TimelineEvent, rows)
+    """
+
+    def __init__(self, using: str = "default") -> None:
+        self.using = using
+        self._pending: list[tuple[str, list[Any]]] = []
+
+    def update(self, model: type[Model], where: dict[str, Any], **values: Any) -> None:
+        if values:
+            self._pending.append(_bound(*_update(model, where, values, self.using), self.using))
+
+    def insert(self, model: type[Model], rows: list[dict[str, Any]]) -> None:
+        for part in _chunks_of_same_columns(rows):
+            self._pending.append(_bound(*_insert_many(model, part, self.using), self.using))
+
+    def __enter__(self) -> Writes:
+        return self
+
+    def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
+        pending, self._pending = self._pending, []
+        if kind is not None or not pending:
+            return
+        connection = connections[self.using]
+        with connection.cursor() as cursor:
+            if len(pending) > 1 and _sends_statements_together(connection):
+                cursor.execute("; ".join(sql for sql, _ in pending), [p for _, ps in pending for p in ps])
+                return
+            for sql, params in pending:
+                cursor.execute(sql, params)
+
+
+def _chunks_of_same_columns(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    chunks: list[list[dict[str, Any]]] = []
+    for row in rows:
+        if chunks and tuple(chunks[-1][0]) == tuple(row):
+            chunks[-1].append(row)
+        else:
+            chunks.append([row])
+    return chunks
+
+
+def _sends_statements_together(connection: Any) -> bool:
+    """PostgreSQL with client-side binding (Django's default) takes several
+    statements in one call; server-side binding (`?server_side_binding=true`) does not."""
+    return connection.vendor == "postgresql" and not connection.settings_dict["OPTIONS"].get(
+        "server_side_binding"
+    )

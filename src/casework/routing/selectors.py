@@ -116,12 +116,18 @@ def _previous_agent(contact_id: int, case_id: int) -> QuerySet[Any]:
 
 
 _TEAM_AGENTS = Prepared(lambda team_id: _team_members(team_id).values(*_AGENT_COLUMNS))
-# The same, each row also naming the contact's previous agent: one read per decision.
+# The same, each row also naming the contact's previous agent and whom the team's
+# round robin served last: one read per decision.
 _TEAM_AGENTS_AND_AFFINITY = Prepared(
     lambda team_id, contact_id, case_id: (
         _team_members(team_id)
-        .annotate(affinity=Subquery(_previous_agent(contact_id, case_id)))
-        .values(*_AGENT_COLUMNS, "affinity")
+        .annotate(
+            affinity=Subquery(_previous_agent(contact_id, case_id)),
+            round_robin_last=Subquery(
+                TeamRouting.objects.filter(team_id=team_id).values("last_round_robin_user_id")[:1]
+            ),
+        )
+        .values(*_AGENT_COLUMNS, "affinity", "round_robin_last")
     )
 )
 
@@ -132,13 +138,20 @@ def team_agents(team_id: int) -> list[AgentFacts]:
     return _agent_facts(_TEAM_AGENTS.all(team_id))
 
 
-def team_agents_and_affinity(team_id: int, case: Case) -> tuple[list[AgentFacts], int | None]:
-    """The team's agents, and the agent who last had one of the case contact's other
-    cases (affinity), in one read."""
+@dataclass(frozen=True)
+class TeamForCase:
+    agents: list[AgentFacts]
+    affinity: int | None  # the agent who last had one of the contact's other cases
+    round_robin_last: int | None  # whom the team's round robin served last
+
+
+def team_for_case(team_id: int, case: Case) -> TeamForCase:
+    """The team's agents, the contact's previous agent and the round robin's
+    place, in one read."""
     rows = _TEAM_AGENTS_AND_AFFINITY.all(team_id, case.contact_id, case.pk)
     if rows:
-        return _agent_facts(rows), rows[0]["affinity"]
-    return [], None
+        return TeamForCase(_agent_facts(rows), rows[0]["affinity"], rows[0]["round_robin_last"])
+    return TeamForCase([], None, None)
 
 
 def _agent_facts(rows: list[dict[str, Any]]) -> list[AgentFacts]:

@@ -162,13 +162,14 @@ def route_case(
     if rule is _UNKNOWN:
         rule = selectors.rule_of_case(case.pk)
     facts = facts if facts is not None else selectors.case_facts(case)
+    round_robin = settings.strategy == Strategy.ROUND_ROBIN
     affinity: int | None
     if reroute_from is not None:
         agents, affinity = selectors.team_agents(case.team_id), reroute_from
+        last_round_robin = selectors.last_round_robin_id(case.team_id) if round_robin else None
     else:
-        agents, affinity = selectors.team_agents_and_affinity(case.team_id, case)
-    round_robin = settings.strategy == Strategy.ROUND_ROBIN
-    last_round_robin = selectors.last_round_robin_id(case.team_id) if round_robin else None
+        team = selectors.team_for_case(case.team_id, case)
+        agents, affinity, last_round_robin = team.agents, team.affinity, team.round_robin_last
     # PostgreSQL takes the capacity, holds it and records the decision in one
     # statement (a round trip costs more than the work); SQLite has no round trips.
     in_one = connection.vendor == "postgresql" and case.assignee_id is None
@@ -186,7 +187,9 @@ def route_case(
         if decision.winner is None:
             break
         if in_one:
-            held, recorded = _take_hold_and_record(case, decision.winner.id, facts.units, reason)
+            held, recorded = _take_hold_and_record(
+                case, decision.winner.id, facts.units, reason, round_robin=round_robin
+            )
             fresh = None if held else _state_of(decision.winner.id)
         else:
             fresh = _take_units(decision.winner.id, facts.units)
@@ -213,7 +216,7 @@ def route_case(
     winner = iam.known_user(won.id, name=won.name, email=won.email, role=won.role)
     if not held:
         _hold(case.pk, winner.pk, facts.units, taken=True, unassigned=case.assignee_id is None)
-    if round_robin:  # state, not configuration: an UPDATE, no configuration change
+    if round_robin and not held:  # state, not configuration: an UPDATE, no configuration change
         TeamRouting.objects.filter(team_id=case.team_id).update(last_round_robin_user=winner)
     if not recorded:
         _record(
@@ -248,36 +251,45 @@ def _state_of(user_id: int) -> AgentState:
     return AgentState.objects.get(user_id=user_id)
 
 
-def _take_hold_and_record(case: Any, user_id: int, units: int, reason: dict[str, Any]) -> tuple[bool, bool]:
-    """PostgreSQL: take the units (as `_take_units`), hold them for the case and
-    record the decision on its routing row, in one statement. Returns whether the
-    units were taken (and held), and whether the routing row was there to record on."""
+def _take_hold_and_record(
+    case: Any, user_id: int, units: int, reason: dict[str, Any], *, round_robin: bool
+) -> tuple[bool, bool]:
+    """PostgreSQL: take the units (as `_take_units`), hold them for the case, record
+    the decision on its routing row and, for round robin, move the team's place, in
+    one statement. Returns whether the units were taken (and held), and whether the
+    routing row was there to record on."""
     now = clock.now()
     decision = CaseRouting._meta.get_field("last_decision").get_db_prep_save(reason, connection)  # type: ignore[union-attr]
     params = [
         *_take_units_params(user_id, units, now),
         *(case.pk, units, now),  # held
         *(case.team_id, case.priority, units, decision, case.pk),  # recorded
+        *((case.team_id,) if round_robin else ()),  # the round robin's place
     ]
     with connection.cursor() as cursor:
-        cursor.execute(_take_hold_and_record_sql(), params)
+        cursor.execute(_take_hold_and_record_sql(round_robin), params)
         taken, recorded = cursor.fetchone()
     return bool(taken), bool(recorded)
 
 
 @cache
-def _take_hold_and_record_sql() -> str:
+def _take_hold_and_record_sql(round_robin: bool) -> str:
     q = connection.ops.quote_name
-    return (
-        f"WITH taken AS ({_take_units_sql()} RETURNING {q('user_id')}), "
+    steps = [
+        f"taken AS ({_take_units_sql()} RETURNING {q('user_id')})",
         f"held AS (INSERT INTO {q(CapacityHold._meta.db_table)} "
         f"({q('case_id')}, {q('user_id')}, {q('units')}, {q('created_at')}) "
-        f"SELECT %s, {q('user_id')}, %s, %s FROM taken), "
+        f"SELECT %s, {q('user_id')}, %s, %s FROM taken)",
         f"recorded AS (UPDATE {q(CaseRouting._meta.db_table)} SET {q('team_id')} = %s, "
         f"{q('priority')} = %s, {q('units')} = %s, {q('waiting_since')} = NULL, {q('last_decision')} = %s "
-        f"WHERE {q('case_id')} = %s AND EXISTS (SELECT 1 FROM taken) RETURNING 1) "
-        "SELECT (SELECT count(*) FROM taken), (SELECT count(*) FROM recorded)"
-    )
+        f"WHERE {q('case_id')} = %s AND EXISTS (SELECT 1 FROM taken) RETURNING 1)",
+    ]
+    if round_robin:
+        steps.append(
+            f"placed AS (UPDATE {q(TeamRouting._meta.db_table)} SET {q('last_round_robin_user_id')} = "
+            f"taken.{q('user_id')} FROM taken WHERE {q('team_id')} = %s)"
+        )
+    return f"WITH {', '.join(steps)} SELECT (SELECT count(*) FROM taken), (SELECT count(*) FROM recorded)"
 
 
 def _refreshed(agent: AgentFacts, state: AgentState) -> AgentFacts:
