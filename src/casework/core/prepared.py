@@ -184,7 +184,8 @@ def _insert_many(
         table = connections[using].ops.quote_name(model._meta.db_table)
         sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([marks] * len(rows))}"
         statement = _STATEMENTS[key] = (sql, fields * len(rows))
-    defaults = tuple(f.get_default() for f in statement[1][len(names) : len(statement[1]) // len(rows)])
+    per_row = len(statement[1]) // len(rows)  # the given columns, then the defaulted ones
+    defaults = tuple(f.get_default() for f in statement[1][len(names) : per_row])
     return statement, tuple(v for row in rows for v in (*(row[name] for name in names), *defaults))
 
 

@@ -118,7 +118,7 @@ def _previous_agent(contact_id: int, case_id: int) -> QuerySet[Any]:
 _TEAM_AGENTS = Prepared(lambda team_id: _team_members(team_id).values(*_AGENT_COLUMNS))
 # The same, each row also naming the contact's previous agent and whom the team's
 # round robin served last: one read per decision.
-_TEAM_AGENTS_AND_AFFINITY = Prepared(
+_TEAM_FOR_CASE = Prepared(
     lambda team_id, contact_id, case_id: (
         _team_members(team_id)
         .annotate(
@@ -148,7 +148,7 @@ class TeamForCase:
 def team_for_case(team_id: int, case: Case) -> TeamForCase:
     """The team's agents, the contact's previous agent and the round robin's
     place, in one read."""
-    rows = _TEAM_AGENTS_AND_AFFINITY.all(team_id, case.contact_id, case.pk)
+    rows = _TEAM_FOR_CASE.all(team_id, case.contact_id, case.pk)
     if rows:
         return TeamForCase(_agent_facts(rows), rows[0]["affinity"], rows[0]["round_robin_last"])
     return TeamForCase([], None, None)

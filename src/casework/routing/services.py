@@ -170,8 +170,9 @@ def route_case(
     else:
         team = selectors.team_for_case(case.team_id, case)
         agents, affinity, last_round_robin = team.agents, team.affinity, team.round_robin_last
-    # PostgreSQL takes the capacity, holds it and records the decision in one
-    # statement (a round trip costs more than the work); SQLite has no round trips.
+    # PostgreSQL takes the capacity, holds it, records the decision and moves the
+    # round robin's place in one statement (a round trip costs more than the work);
+    # SQLite has no round trips.
     in_one = connection.vendor == "postgresql" and case.assignee_id is None
     decision, reason, held, recorded = None, {}, False, False
     for _ in range(len(agents) + 1):
