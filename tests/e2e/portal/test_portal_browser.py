@@ -126,7 +126,10 @@ def test_customer_signs_up_submits_follows_accepts_and_rates(
 
     # Submit a case; typing the subject suggests nothing here (no articles), the form is accessible.
     page.goto(f"{live_server.url}/portal/cases/new")
-    page.fill("#title", "Scanner jams on page two")
+    # Wait for the subject's suggestions before submitting: the test server shares one
+    # SQLite connection between its threads, so two requests at once would collide.
+    with page.expect_response(lambda r: "/suggestions?" in r.url and "Scanner" in r.url):
+        page.fill("#title", "Scanner jams on page two")
     page.fill("#description", "Every second page jams.")
     assert axe_violations(page) == [], "submit form"
     page.click("button.primary")
