@@ -68,14 +68,23 @@ def test_postgres_url_with_credentials_port_and_options(tmp_path: Path) -> None:
     assert config["ENGINE"] == "django.db.backends.postgresql"
     assert (config["USER"], config["PASSWORD"]) == ("case worker", "p@ss")
     assert (config["HOST"], config["PORT"], config["NAME"]) == ("db.example", "6543", "casework_prod")
-    assert config["OPTIONS"] == {"sslmode": "require", "options": "-c max_parallel_workers_per_gather=0"}
+    assert config["OPTIONS"] == {
+        "sslmode": "require",
+        "options": "-c max_parallel_workers_per_gather=0",
+        "server_side_binding": True,  # so PostgreSQL keeps each statement's plan
+        "prepare_threshold": 2,
+    }
     assert config["CONN_MAX_AGE"] == 0
     assert database_config("postgresql://localhost/cw", tmp_path)["CONN_MAX_AGE"] == 60
     # The URL's own server options replace the default; true/false become booleans.
     own = database_config(
-        "postgres://localhost/cw?options=-c%20work_mem%3D64MB&server_side_binding=true", tmp_path
+        "postgres://localhost/cw?options=-c%20work_mem%3D64MB&server_side_binding=false", tmp_path
     )
-    assert own["OPTIONS"] == {"options": "-c work_mem=64MB", "server_side_binding": True}
+    assert own["OPTIONS"] == {
+        "options": "-c work_mem=64MB",
+        "server_side_binding": False,
+        "prepare_threshold": 2,
+    }
 
 
 @pytest.mark.parametrize("url", ["mysql://root@localhost/cw", "oracle://x", "cw.db"])

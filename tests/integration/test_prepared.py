@@ -136,3 +136,16 @@ def test_an_argument_may_appear_more_than_once(make_case: Any) -> None:
     )
     assert same_contact_elsewhere.all(first.pk) == ["Second"]
     assert same_contact_elsewhere.all(second.pk) == ["First"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="plans are kept on PostgreSQL only")
+def test_postgresql_keeps_the_plan_of_a_statement_run_twice(make_case: Any) -> None:
+    case = make_case(title="Planned once")
+    for _ in range(3):
+        assert BY_ID.first(case.pk).title == "Planned once"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s", ["%cases_case%"]
+        )
+        kept = [row[0] for row in cursor.fetchall()]
+    assert any('"cases_case"."id" = $1' in sql for sql in kept)

@@ -99,6 +99,12 @@ def database_config(url: str | None, directory: Path) -> dict[str, object]:
         # Request queries are short: launching parallel workers (about 15 ms on a small
         # machine) costs more than they save. `?options=...` in the URL replaces this.
         options.setdefault("options", "-c max_parallel_workers_per_gather=0")
+        # Parameters bound by the server let PostgreSQL keep a statement's plan: from
+        # its second run on a connection, the request's queries are not planned again
+        # (planning cost more than running for most of them). `?server_side_binding=false`
+        # or `?prepare_threshold=` in the URL replaces this (a pooler may need it off).
+        options.setdefault("server_side_binding", True)
+        options.setdefault("prepare_threshold", 2)
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": unquote(parsed.path.lstrip("/")) or "casework",

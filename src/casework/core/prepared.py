@@ -243,10 +243,11 @@ class Writes:
         if kind is not None or not pending:
             return
         connection = connections[self.using]
-        with connection.cursor() as cursor:
-            if len(pending) > 1 and _sends_statements_together(connection):
+        if len(pending) > 1 and connection.vendor == "postgresql":
+            with _client_binding_cursor(connection) as cursor:
                 cursor.execute("; ".join(sql for sql, _ in pending), [p for _, ps in pending for p in ps])
-                return
+            return
+        with connection.cursor() as cursor:
             for sql, params in pending:
                 cursor.execute(sql, params)
 
@@ -261,9 +262,13 @@ def _chunks_of_same_columns(rows: list[dict[str, Any]]) -> list[list[dict[str, A
     return chunks
 
 
-def _sends_statements_together(connection: Any) -> bool:
-    """PostgreSQL with client-side binding (Django's default) takes several
-    statements in one call; server-side binding (`?server_side_binding=true`) does not."""
-    return connection.vendor == "postgresql" and not connection.settings_dict["OPTIONS"].get(
-        "server_side_binding"
-    )
+def _client_binding_cursor(connection: Any) -> Any:
+    """A cursor that binds parameters itself, so several statements go in one call.
+
+    Casework's connections bind on the server (so PostgreSQL keeps prepared plans),
+    and the server takes one statement per bound call. Wrapped like Django's own
+    cursors, so the statement is logged and counted like any other."""
+    from psycopg import ClientCursor  # psycopg is loaded only on PostgreSQL
+
+    connection.ensure_connection()
+    return connection._prepare_cursor(ClientCursor(connection.connection))
