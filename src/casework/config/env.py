@@ -102,7 +102,7 @@ def database_config(url: str | None, directory: Path) -> dict[str, object]:
         # Parameters bound by the server let PostgreSQL keep a statement's plan: from
         # its second run on a connection, the request's queries are not planned again
         # (planning cost more than running for most of them). `?server_side_binding=false`
-        # or `?prepare_threshold=` in the URL replaces this (a pooler may need it off).
+        # turns it off (a pooler may need that); `?prepare_threshold=N` prepares later.
         options.setdefault("server_side_binding", True)
         options.setdefault("prepare_threshold", 2)
         return {
