@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from casework.accounts.models import Account, Contact, ContactEmail, Tier
 from casework.core import clock
@@ -179,18 +179,33 @@ def update_contact(
     return contact
 
 
-@transaction.atomic
 def find_or_create_contact(
     address: str, *, name: str = "", account: Account | None = None
 ) -> tuple[Contact, bool]:
-    """The contact owning `address`, or a new one (a customer writing in for the first time)."""
+    """The contact owning `address`, or a new one (a customer writing in for the first time).
+
+    Finding one, the usual case, is a single read with no transaction of its own.
+    Two first messages from one address at once make one contact: the loser of the
+    address's unique index takes the winner's."""
     address = clean_address(address)
-    existing = ContactEmail.objects.select_related("contact").filter(address=address).first()
-    if existing:
-        return existing.contact, False
-    contact = Contact.objects.create(name=name.strip()[:200], account=account)
-    ContactEmail.objects.create(contact=contact, address=address, is_primary=True)
+    existing = _contact_with_address(address)
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            contact = Contact.objects.create(name=name.strip()[:200], account=account)
+            ContactEmail.objects.create(contact=contact, address=address, is_primary=True)
+    except IntegrityError:
+        existing = _contact_with_address(address)
+        if existing is None:
+            raise
+        return existing, False
     return contact, True
+
+
+def _contact_with_address(address: str) -> Contact | None:
+    found = ContactEmail.objects.select_related("contact").filter(address=address).first()
+    return found.contact if found else None
 
 
 def add_email(contact: Contact, address: str, *, verified: bool = False) -> ContactEmail:

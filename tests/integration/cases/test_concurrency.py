@@ -25,6 +25,7 @@ import pytest
 from django.db import connection, connections, transaction
 from django.test import Client
 
+from casework.accounts.models import Contact
 from casework.cases import services
 from casework.cases.models import Case, TimelineEvent
 from casework.core.actors import Actor
@@ -156,6 +157,21 @@ def test_the_same_idempotency_key_sent_at_once_makes_one_case(
     # The number was not burnt by the losers: the next case follows directly.
     follow = call(token, "POST", "/cases", {"title": "Next", "team": team.pk})[1]["number"]
     assert number_value(follow) == number_value(results[0][1]["number"]) + 1
+
+
+def test_cases_opened_at_once_for_the_same_new_address_share_one_contact(
+    threads_db: None, agent: Any, team: Any
+) -> None:
+    token = create_token(agent, "concurrency")[1]
+    contact = {"email": "first.timer@customer.example", "name": "First Timer"}
+    results = in_threads(
+        8,
+        lambda i: call(token, "POST", "/cases", {"title": f"Hello {i}", "team": team.pk, "contact": contact}),
+    )
+    assert {status for status, _ in results} == {201}, results
+    assert len({body["contact"]["id"] for _, body in results}) == 1
+    assert Contact.objects.filter(emails__address="first.timer@customer.example").count() == 1
+    assert Case.objects.filter(contact__emails__address="first.timer@customer.example").count() == 8
 
 
 def test_concurrent_edits_with_the_same_etag_one_wins_the_others_get_412(
