@@ -7,6 +7,8 @@ process over loopback with a few concurrent keep-alive clients. It prints
 throughput and p50/p95 latency for: create case, the first page of an
 open-cases queue sorted by priority, full-text search and adding a reply; then
 the server's peak RSS and the list endpoint's query count at two page sizes.
+A first phase lists the teams (the token's check and one small query): what
+any authenticated call costs on the machine, the floor under the others.
 
     .venv/bin/python bench/api_bench.py --db sqlite --cases 100000
     .venv/bin/python bench/api_bench.py --db postgres --cases 100000
@@ -321,7 +323,17 @@ def main() -> None:
             }
             return "POST", "/api/v1/cases", body, 201
 
-        results = []
+        results = [
+            drive(
+                "list teams (token check + 1 query)",
+                server,
+                token,
+                args.clients,
+                args.reads * 2,
+                args.max_seconds,
+                lambda i: ("GET", "/api/v1/teams", None, 200),
+            )
+        ]
         c = drive("create case", server, token, args.clients, args.creates, args.max_seconds, create)
         results.append(c)
         listed = Client(server.port, token).call("GET", "/api/v1/cases?tag=bench&limit=200&sort=-created")[1]
