@@ -9,7 +9,7 @@ then a query is better planned with a setting changed for it alone.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager
 
 from django.db import connection, transaction
 
@@ -49,22 +49,7 @@ def planner_settings(**values: str) -> Iterator[None]:
                 )
 
 
-def keeps_plans() -> bool:
-    """Whether this PostgreSQL connection prepares its statements (config.env's
-    default): a statement is then planned once per connection, not per run."""
-    options = connection.settings_dict.get("OPTIONS", {})
-    return (
-        connection.vendor == "postgresql"
-        and bool(options.get("server_side_binding"))
-        and options.get("prepare_threshold") is not None
-    )
-
-
 def joins_as_written() -> AbstractContextManager[None]:
     """For a query of many LEFT JOINs to rows found by primary key: PostgreSQL spends
-    about 6 ms searching join orders for eight tables, to run it in under 1 ms.
-    A connection that keeps its plans pays that once, and the setting would not
-    reach the kept plan anyway: there it costs three statements for nothing."""
-    if keeps_plans():
-        return nullcontext()
+    about 6 ms searching join orders for eight tables, to run it in under 1 ms."""
     return planner_settings(join_collapse_limit="1")
