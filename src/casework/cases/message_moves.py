@@ -13,6 +13,7 @@ from django.db import transaction
 from casework.cases import services
 from casework.cases.models import Attachment, Case, Message
 from casework.cases.selectors import SEARCH_KIND, visible_cases
+from casework.cases.services.access import require_staff
 from casework.cases.timeline import record_event
 from casework.core import events, search
 from casework.core.actors import Actor
@@ -40,7 +41,7 @@ def movable_messages(case: Case, *, limit: int = 50) -> list[Message]:
 
 
 def _movable(actor: Actor, message_id: int) -> Message:
-    services._require_staff(actor)
+    require_staff(actor)
     message = Message.objects.select_for_update().filter(pk=message_id).first()
     if message is None or not visible_cases(actor.user).filter(pk=message.case_id).exists():
         raise NotFound(f"no message {message_id}", field="message")

@@ -1,0 +1,88 @@
+"""A case's fields as the write paths accept them: each value cleaned or
+refused with the field named, tags found or made by name."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from casework.cases import hooks
+from casework.cases.domain import (
+    Priority,
+)
+from casework.cases.models import (
+    Channel,
+    Tag,
+)
+from casework.core.errors import InvalidInput
+from casework.iam.domain import is_staff_role
+
+EDITABLE = (
+    "title",
+    "description",
+    "priority",
+    "team",
+    "assignee",
+    "tags",
+    "custom_fields",
+    "case_type",
+    "service",
+    "account",
+    "contact",
+    "language",
+    "channel",
+    "status",
+    "resolution_code",
+    "resolution_summary",
+    "parent",
+    "entitlement",
+)
+
+
+def parse_priority(value: Any) -> int:
+    if isinstance(value, Priority):
+        return int(value)
+    try:
+        return int(Priority.parse(str(value)))
+    except KeyError:
+        allowed = ", ".join(p.label for p in Priority)
+        raise InvalidInput(f"unknown priority {value!r}; one of {allowed}", field="priority") from None
+
+
+def clean_title(title: str) -> str:
+    title = " ".join((title or "").split())
+    if not title:
+        raise InvalidInput("a case needs a title", field="title")
+    if len(title) > 300:
+        raise InvalidInput("a title has at most 300 characters", field="title")
+    return title
+
+
+def clean_channel(channel: str) -> str:
+    if channel not in Channel.values:
+        raise InvalidInput(
+            f"unknown channel {channel!r}; one of {', '.join(Channel.values)}", field="channel"
+        )
+    return channel
+
+
+def check_assignee(user: Any) -> None:
+    if user is not None and (not user.is_active or not is_staff_role(user.role)):
+        raise InvalidInput(f"{user} cannot own cases", field="assignee")
+
+
+def tags_named(names: Iterable[str]) -> list[Tag]:
+    names = list(names)
+    existing = {t.name: t for t in Tag.objects.filter(name__in=names)}
+    for name in names:
+        if name not in existing:
+            existing[name], _ = Tag.objects.get_or_create(name=name)
+    return [existing[n] for n in names]
+
+
+def validated_custom_fields(case_type: Any, values: dict[str, Any]) -> dict[str, Any]:
+    if not isinstance(values, dict):
+        raise InvalidInput("custom_fields is an object of field names to values", field="custom_fields")
+    for validate in hooks.custom_field_validators:
+        values = validate(case_type, values)
+    return values

@@ -1,0 +1,227 @@
+"""Opening a case: its number (gap-safe under concurrent creation), the
+idempotency key, the created event and search entry, then the other areas' handlers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+
+from casework.cases import hooks
+from casework.cases.domain import (
+    Priority,
+    Status,
+    format_number,
+    normalise_tags,
+)
+from casework.cases.events import CaseCreated
+from casework.cases.models import (
+    Case,
+    CaseNumberSequence,
+    Channel,
+    IdempotencyKey,
+    Message,
+)
+from casework.cases.selectors import SEARCH_KIND
+from casework.cases.services.access import require_staff
+from casework.cases.services.attachments import NewAttachment, store_attachments
+from casework.cases.services.fields import (
+    check_assignee,
+    clean_channel,
+    clean_title,
+    parse_priority,
+    tags_named,
+    validated_custom_fields,
+)
+from casework.cases.timeline import record_event
+from casework.core import clock, events, search
+from casework.core.actors import Actor
+from casework.core.errors import InvalidInput
+
+
+def _next_number() -> str:
+    """Take the next number inside the caller's transaction (row lock on PostgreSQL,
+    the database write lock on SQLite), so concurrent creators never share one and a
+    rolled-back creation gives its number back."""
+    prefix = settings.CASE_NUMBER_PREFIX
+    table = connection.ops.quote_name(CaseNumberSequence._meta.db_table)
+    # One statement: bump and read under the row's lock (SQLite 3.35+ and PostgreSQL both RETURN).
+    sql = f"UPDATE {table} SET last_value = last_value + 1 WHERE prefix = %s RETURNING last_value"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [prefix])
+        row = cursor.fetchone()
+        if row is None:  # the first case with this prefix
+            CaseNumberSequence.objects.get_or_create(prefix=prefix)
+            cursor.execute(sql, [prefix])
+            row = cursor.fetchone()
+    return format_number(prefix, row[0])
+
+
+def reserve_numbers(count: int) -> int:
+    """Reserve `count` consecutive numbers for a bulk import; returns the first."""
+    prefix = settings.CASE_NUMBER_PREFIX
+    with transaction.atomic():
+        CaseNumberSequence.objects.get_or_create(prefix=prefix)
+        CaseNumberSequence.objects.filter(prefix=prefix).update(last_value=F("last_value") + count)
+        last = CaseNumberSequence.objects.get(prefix=prefix).last_value
+    return last - count + 1
+
+
+def open_case(
+    actor: Actor,
+    *,
+    title: str,
+    description: str = "",
+    priority: Any = "normal",
+    contact: Any = None,
+    account: Any = None,
+    team: Any = None,
+    assignee: Any = None,
+    tags: Iterable[str] = (),
+    channel: str = Channel.API,
+    case_type: Any = None,
+    service: Any = None,
+    custom_fields: dict[str, Any] | None = None,
+    language: str = "",
+    parent: Case | None = None,
+    entitlement: Any = None,
+    idempotency_key: str | None = None,
+    attachments: Sequence[NewAttachment] = (),
+) -> Case:
+    """Open a case. With an idempotency key, the same key from the same user
+    returns the case it made the first time instead of making another."""
+    if actor.kind == "agent":
+        require_staff(actor)
+    if idempotency_key is not None:
+        idempotency_key = idempotency_key.strip()
+        if not idempotency_key or len(idempotency_key) > 200:
+            raise InvalidInput("an Idempotency-Key has 1 to 200 characters", field="Idempotency-Key")
+        existing = _case_for_key(actor, idempotency_key)
+        if existing is not None:
+            return existing
+    try:
+        with transaction.atomic():
+            case = _open_case(
+                actor,
+                title=title,
+                description=description,
+                priority=priority,
+                contact=contact,
+                account=account,
+                team=team,
+                assignee=assignee,
+                tags=tags,
+                channel=channel,
+                case_type=case_type,
+                service=service,
+                custom_fields=custom_fields,
+                language=language,
+                parent=parent,
+                entitlement=entitlement,
+                attachments=attachments,
+            )
+            if idempotency_key is not None:
+                with transaction.atomic():
+                    IdempotencyKey.objects.create(user=actor.user, key=idempotency_key, case=case)
+            return case
+    except IntegrityError:
+        if idempotency_key is not None:
+            existing = _case_for_key(actor, idempotency_key)
+            if existing is not None:  # a concurrent request with the same key won
+                return existing
+        raise
+
+
+def _case_for_key(actor: Actor, key: str) -> Case | None:
+    if actor.user is None:
+        raise InvalidInput("an Idempotency-Key needs an authenticated caller", field="Idempotency-Key")
+    hit = IdempotencyKey.objects.filter(user=actor.user, key=key).select_related("case").first()
+    return hit.case if hit else None
+
+
+def _open_case(actor: Actor, **f: Any) -> Case:
+    title = clean_title(f["title"])
+    channel = clean_channel(f["channel"])
+    priority = parse_priority(f["priority"])
+    contact, account = f["contact"], f["account"]
+    if account is None and contact is not None and contact.account_id:
+        account = contact.account
+    check_assignee(f["assignee"])
+    facts = dict(f, title=title, channel=channel, priority=priority, account=account, actor=actor)
+    for check in hooks.creation_checks:
+        check(facts)
+    entitlement = facts.get("entitlement")
+    custom_fields = validated_custom_fields(f["case_type"], f["custom_fields"] or {})
+    now = clock.now()
+    team = f["team"]
+    if team is None and f["service"] is not None and f["service"].team_id:
+        team = f["service"].team
+    if team is None and f["case_type"] is not None and f["case_type"].default_team_id:
+        team = f["case_type"].default_team
+    if team is None and actor.kind == "agent" and actor.user is not None:
+        # An agent's case lands in their own (first) team, so they keep seeing it in their queues.
+        team = actor.user.teams.order_by("id").first()
+    case = Case.objects.create(
+        title=title,
+        description=f["description"] or "",
+        priority=priority,
+        channel=channel,
+        contact=contact,
+        account=account,
+        team=team,
+        assignee=f["assignee"],
+        status=Status.OPEN if f["assignee"] is not None else Status.NEW,
+        case_type=f["case_type"],
+        service=f["service"],
+        custom_fields=custom_fields,
+        language=f["language"] or (contact.language if contact is not None else ""),
+        parent=f["parent"],
+        entitlement=entitlement,
+        created_by=actor.user if actor.kind == "agent" else None,
+        created_at=now,
+        updated_at=now,
+        status_changed_at=now,
+        last_customer_message_at=now if actor.kind == "contact" else None,
+    )
+    tag_names = normalise_tags(f["tags"])
+    if tag_names:  # a new case has no tags yet: one INSERT, not the related manager's diff
+        Case.tags.through.objects.bulk_create(
+            [Case.tags.through(case_id=case.pk, tag_id=tag.pk) for tag in tags_named(tag_names)]
+        )
+    visibility = "public"
+    record_event(
+        case,
+        "created",
+        actor,
+        visibility=visibility,
+        data={
+            "title": title,
+            "priority": Priority(priority).label,
+            "channel": channel,
+            "team": case.team,
+            "assignee": case.assignee,
+            "tags": tag_names,
+        },
+    )
+    if f["attachments"]:
+        message = Message.objects.create(
+            case=case,
+            direction=Message.Direction.INBOUND if actor.kind == "contact" else Message.Direction.INTERNAL,
+            visibility="public",
+            channel=channel,
+            author_contact=actor.contact,
+            author_user=actor.user if actor.kind == "agent" else None,
+            text=case.description,
+            created_at=now,
+        )
+        store_attachments(case, message, f["attachments"])
+    search.index_document(SEARCH_KIND, case.pk, title, case.description)
+    # Taken last, so the number's lock is held as briefly as the transaction allows.
+    case.number = _next_number()
+    Case.objects.filter(pk=case.pk).update(number=case.number)
+    events.publish(CaseCreated(case_id=case.pk, actor=actor))
+    case.refresh_from_db()
+    return case
