@@ -12,8 +12,15 @@ from django.db.models import Subquery
 from django.test.utils import CaptureQueriesContext
 
 from casework.accounts.models import Contact
-from casework.cases.models import Case, TimelineEvent
-from casework.core.prepared import Prepared, Writes, insert_row, update_rows
+from casework.cases.models import Case, Tag, TimelineEvent
+from casework.core.prepared import (
+    MOST_PREPARED_IDS,
+    Prepared,
+    PreparedIn,
+    Writes,
+    insert_row,
+    update_rows,
+)
 
 BY_ID = Prepared(lambda pk: Case.objects.filter(pk=pk))
 TITLES_OF_CONTACT = Prepared(
@@ -149,3 +156,37 @@ def test_postgresql_keeps_the_plan_of_a_statement_run_twice(make_case: Any) -> N
         )
         kept = [row[0] for row in cursor.fetchall()]
     assert any('"cases_case"."id" = $1' in sql for sql in kept)
+
+
+OF_CASES = PreparedIn(lambda ids: Case.objects.filter(pk__in=ids).order_by("id").values("id", "title"))
+TAGS_NAMED = Prepared(lambda name: Tag.objects.filter(name=name))
+
+
+def test_a_prepared_list_of_ids_reads_those_rows_in_one_statement(make_case: Any) -> None:
+    cases = [make_case(title=f"Case {i}") for i in range(4)]
+    ids = [c.pk for c in cases]
+    assert OF_CASES.all([]) == []
+    assert OF_CASES.all(ids[:2]) == [{"id": ids[0], "title": "Case 0"}, {"id": ids[1], "title": "Case 1"}]
+    # Another list of the same length: the kept statement with new ids.
+    with CaptureQueriesContext(connection) as first:
+        assert [r["title"] for r in OF_CASES.all(ids[2:])] == ["Case 2", "Case 3"]
+    assert len(first.captured_queries) == 1
+    assert [r["title"] for r in OF_CASES.all(list(reversed(ids)))] == ["Case 0", "Case 1", "Case 2", "Case 3"]
+    assert [r["title"] for r in OF_CASES.all([ids[0], ids[0]])] == ["Case 0"]  # a repeated id, one row
+
+
+def test_a_list_longer_than_kept_statements_is_read_all_the_same(make_case: Any) -> None:
+    case = make_case(title="Among many")
+    ids = [case.pk, *range(-MOST_PREPARED_IDS - 5, 0)]  # ids no case has
+    assert OF_CASES.all(ids) == [{"id": case.pk, "title": "Among many"}]
+
+
+def test_a_string_argument_binds_a_text_column(db: Any) -> None:
+    Tag.objects.create(name="billing")
+    Tag.objects.create(name="outage")
+    for name in ("billing", "outage"):
+        assert TAGS_NAMED.first(name).name == name
+    assert TAGS_NAMED.first("nothing") is None
+    assert [t.name for t in PreparedIn(lambda names: Tag.objects.filter(name__in=names)).all(["outage"])] == [
+        "outage"
+    ]

@@ -11,7 +11,7 @@ select_related) or as values, just as the queryset would give them.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,11 +39,12 @@ class _Compiled:
 
 
 class Prepared:
-    """`build(*ids)` returns the queryset; call `.all(*ids)` or `.first(*ids)`."""
+    """`build(*ids)` returns the queryset; call `.all(*ids)` or `.first(*ids)`. An
+    argument is an id, or a string compared for equality with a text column."""
 
-    def __init__(self, build: Callable[..., QuerySet[Any]]) -> None:
+    def __init__(self, build: Callable[..., QuerySet[Any]], *, arity: int | None = None) -> None:
         self._build = build
-        self._arity = len(inspect.signature(build).parameters)
+        self._arity = len(inspect.signature(build).parameters) if arity is None else arity
         self._compiled: dict[str, _Compiled] = {}
 
     def _compile(self, alias: str) -> _Compiled:
@@ -53,7 +54,8 @@ class Prepared:
         sql, params = compiler.as_sql()
         slots = []
         for sentinel in sentinels:
-            where = tuple(i for i, p in enumerate(params) if p == sentinel)
+            # A text column's filter sees the sentinel as its text (CharField.get_prep_value).
+            where = tuple(i for i, p in enumerate(params) if p == sentinel or p == str(sentinel))
             if not where:
                 raise ValueError(f"each argument must appear in the query ({sql})")
             slots.append(where)
@@ -69,7 +71,7 @@ class Prepared:
         self._compiled[alias] = compiled
         return compiled
 
-    def all(self, *ids: int | None, using: str = "default") -> list[Any]:
+    def all(self, *ids: int | str | None, using: str = "default") -> list[Any]:
         compiled = self._compiled.get(using) or self._compile(using)
         params = list(compiled.params)
         for places, value in zip(compiled.slots, ids, strict=True):
@@ -82,9 +84,35 @@ class Prepared:
             rows = compiled.compiler.apply_converters(rows, compiled.converters)
         return [compiled.make(row) for row in rows]
 
-    def first(self, *ids: int | None, using: str = "default") -> Any:
+    def first(self, *ids: int | str | None, using: str = "default") -> Any:
         found = self.all(*ids, using=using)
         return found[0] if found else None
+
+
+# Longer lists are compiled on every run: a page holds at most a few hundred rows,
+# and one kept statement per length up to this bounds what a process keeps.
+MOST_PREPARED_IDS = 250
+
+
+class PreparedIn:
+    """A `Prepared` for a queryset over a list of ids or names (`build(values)`
+    filters by `__in=values`): one compiled statement per list length, so a page
+    of 50 cases reads its rows without compiling the query again."""
+
+    def __init__(self, build: Callable[[list[Any]], QuerySet[Any]]) -> None:
+        self._build = build
+        self._by_length: dict[int, Prepared] = {}
+
+    def all(self, ids: Sequence[int | str], using: str = "default") -> list[Any]:
+        if not ids:
+            return []
+        if len(ids) > MOST_PREPARED_IDS:
+            return list(self._build(list(ids)).using(using))
+        prepared = self._by_length.get(len(ids))
+        if prepared is None:
+            prepared = Prepared(lambda *each: self._build(list(each)), arity=len(ids))
+            self._by_length[len(ids)] = prepared
+        return prepared.all(*ids, using=using)
 
 
 def _maker(queryset: QuerySet[Any], compiler: Any, alias: str) -> Callable[[Any], Any]:
