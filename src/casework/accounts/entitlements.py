@@ -20,6 +20,7 @@ from django.db.models import F, Q, QuerySet
 from casework.accounts.models import Account, Contact, Entitlement, EntitlementCharge
 from casework.core import clock
 from casework.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, StaleVersion
+from casework.core.prepared import Prepared
 from casework.iam.domain import is_staff_role, may_manage_configuration
 from casework.sla.domain import EntitlementFacts, choose_entitlement
 
@@ -54,18 +55,31 @@ def _facts(e: Entitlement) -> EntitlementFacts:
     )
 
 
+# Every new case looks for its entitlement: the three shapes compiled once.
+_OF_ACCOUNT = Prepared(
+    lambda account: Entitlement.objects.filter(account_id=account, contact__isnull=True, is_active=True)
+)
+_OF_CONTACT = Prepared(lambda contact: Entitlement.objects.filter(contact_id=contact, is_active=True))
+_OF_ACCOUNT_OR_CONTACT = Prepared(
+    lambda account, contact: Entitlement.objects.filter(
+        Q(account_id=account, contact__isnull=True) | Q(contact_id=contact), is_active=True
+    )
+)
+
+
 def find_for_case(
     *, account: Account | None, contact: Contact | None, service: str, channel: str, on: date
 ) -> Entitlement | None:
     """The entitlement a new case gets: the most specific one that covers it."""
     if account is None and contact is None:
         return None
-    who = Q()
-    if account is not None:
-        who |= Q(account_id=account.pk, contact__isnull=True)
-    if contact is not None:
-        who |= Q(contact_id=contact.pk)
-    candidates = {e.pk: e for e in Entitlement.objects.filter(who, is_active=True)}
+    if account is not None and contact is not None:
+        found = _OF_ACCOUNT_OR_CONTACT.all(account.pk, contact.pk)
+    elif account is not None:
+        found = _OF_ACCOUNT.all(account.pk)
+    else:
+        found = _OF_CONTACT.all(contact.pk)  # type: ignore[union-attr]
+    candidates = {e.pk: e for e in found}
     chosen = choose_entitlement(
         (_facts(e) for e in candidates.values()),
         account_id=account.pk if account is not None else None,

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from casework.accounts.models import Account, Contact, ContactEmail, Tier
 from casework.core import clock
 from casework.core.errors import InvalidInput, PermissionDenied, StaleVersion
+from casework.core.prepared import Prepared
 from casework.iam.domain import Role, is_staff_role
 
 
@@ -203,9 +204,12 @@ def find_or_create_contact(
     return contact, True
 
 
+# Every message and API-opened case looks its sender up by address.
+_CONTACT_WITH_ADDRESS = Prepared(lambda address: Contact.objects.filter(emails__address=address))
+
+
 def _contact_with_address(address: str) -> Contact | None:
-    found = ContactEmail.objects.select_related("contact").filter(address=address).first()
-    return found.contact if found else None
+    return _CONTACT_WITH_ADDRESS.first(address)  # type: ignore[no-any-return]
 
 
 def add_email(contact: Contact, address: str, *, verified: bool = False) -> ContactEmail:

@@ -68,6 +68,11 @@ def load_case(case_id: int, read: set[str] | None = None) -> Case:
     if "contact_email" in wanted:
         joins.append("contact")
         prefetch.append("contact__emails")
+    if not joins and not prefetch:  # the row alone: a statement compiled once
+        case = case_selectors.stored_case(case_id)
+        if case is None:
+            raise Case.DoesNotExist(f"no case {case_id}")
+        return case
     cases = Case.objects.select_related(*joins) if joins else Case.objects.all()
     return (cases.prefetch_related(*prefetch) if prefetch else cases).get(pk=case_id)
 

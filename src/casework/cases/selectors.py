@@ -20,7 +20,7 @@ from casework.core import search
 from casework.core.errors import InvalidInput, NotFound
 from casework.core.pagination import Page, keyset_ids
 from casework.core.planner import joins_as_written
-from casework.core.prepared import Prepared
+from casework.core.prepared import Prepared, PreparedIn
 from casework.iam.domain import Role
 from casework.iam.selectors import team_ids_of
 
@@ -242,26 +242,34 @@ CASE_ROW_FIELDS = (
 )  # fmt: skip
 
 
+def _case_rows_query(ids: list[int]) -> QuerySet[Case, dict[str, Any]]:
+    primary_email = ContactEmail.objects.filter(contact_id=OuterRef("contact_id")).order_by(
+        "-is_primary", "id"
+    )
+    return (
+        Case.objects.filter(pk__in=ids)
+        .annotate(contact_email=Subquery(primary_email.values("address")[:1]))
+        .values(*CASE_ROW_FIELDS, "contact_email")
+    )
+
+
+# Compiling the eight-join row query took longer than running it (1.3 ms of Python).
+_CASE_ROWS = PreparedIn(_case_rows_query)
+_CASE_TAGS = PreparedIn(
+    lambda ids: Case.tags.through.objects.filter(case_id__in=ids).values_list("case_id", "tag__name")
+)
+
+
 def case_rows(ids: list[int]) -> list[dict[str, Any]]:
     """The cases `ids` as plain dicts in the order given, each with its sorted `tags`
     and its contact's primary `contact_email`: two queries whatever the count."""
     if not ids:
         return []
-    primary_email = ContactEmail.objects.filter(contact_id=OuterRef("contact_id")).order_by(
-        "-is_primary", "id"
-    )
     with joins_as_written():
-        rows = {
-            row["id"]: row
-            for row in Case.objects.filter(pk__in=ids)
-            .annotate(contact_email=Subquery(primary_email.values("address")[:1]))
-            .values(*CASE_ROW_FIELDS, "contact_email")
-        }
+        rows = {row["id"]: row for row in _CASE_ROWS.all(ids)}
     for row in rows.values():
         row["tags"] = []
-    for case_id, name in Case.tags.through.objects.filter(case_id__in=ids).values_list(
-        "case_id", "tag__name"
-    ):
+    for case_id, name in _CASE_TAGS.all(ids):
         rows[case_id]["tags"].append(name)
     for row in rows.values():
         row["tags"].sort()

@@ -56,11 +56,15 @@ def list_teams() -> QuerySet[Team]:
     return Team.objects.select_related("partner_organisation").order_by("name")
 
 
+_TEAM = Prepared(lambda pk: Team.objects.filter(pk=pk))
+
+
 def get_team(team_id: int) -> Team:
-    try:
-        return Team.objects.select_related("partner_organisation").get(pk=team_id)
-    except Team.DoesNotExist:
-        raise NotFound(f"no team {team_id}", field="team") from None
+    """The team (its partner organisation, when it has one, loads on use)."""
+    team = _TEAM.first(team_id)
+    if team is None:
+        raise NotFound(f"no team {team_id}", field="team")
+    return team  # type: ignore[no-any-return]
 
 
 def find_team_by_name(name: str) -> Team | None:

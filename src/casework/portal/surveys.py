@@ -18,6 +18,7 @@ from casework.core import clock, signing
 from casework.core.actors import Actor
 from casework.core.errors import Conflict, InvalidInput, NotFound
 from casework.core.notify import notify
+from casework.core.prepared import PreparedIn
 from casework.iam.domain import is_staff_role
 from casework.portal import selectors
 from casework.portal.domain import (
@@ -205,11 +206,16 @@ def results(user: Any, *, kind: str = "csat", answered_only: bool = True, limit:
     }
 
 
-def case_extras(case_ids: list[int]) -> dict[int, dict[str, Any]]:
-    """The survey result on each case's API representation (one query per page)."""
-    rows = Survey.objects.filter(case_id__in=case_ids).values(
+_SURVEYS_OF_CASES = PreparedIn(
+    lambda ids: Survey.objects.filter(case_id__in=ids).values(
         "case_id", "kind", "score", "comment", "answered_at"
     )
+)
+
+
+def case_extras(case_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The survey result on each case's API representation (one query per page)."""
+    rows = _SURVEYS_OF_CASES.all(case_ids)
     return {
         s["case_id"]: {
             "survey": {

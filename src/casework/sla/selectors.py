@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from casework.core.prepared import PreparedIn
 from casework.sla import domain
 from casework.sla.models import SlaClock
 
@@ -35,10 +36,15 @@ def clock_dict(values: dict[str, Any]) -> dict[str, Any]:
 METRIC_ORDER = {m: i for i, m in enumerate(domain.METRICS)}
 
 
+_CLOCKS_OF_CASES = PreparedIn(
+    lambda ids: SlaClock.objects.filter(case_id__in=ids).values("case_id", *CLOCK_FIELDS)
+)
+
+
 def case_extras(case_ids: list[int]) -> dict[int, dict[str, Any]]:
     """`cases.hooks.case_extras`: every case's clocks, one query per page."""
     per_case: dict[int, list[dict[str, Any]]] = {i: [] for i in case_ids}
-    for row in SlaClock.objects.filter(case_id__in=case_ids).values("case_id", *CLOCK_FIELDS):
+    for row in _CLOCKS_OF_CASES.all(case_ids):
         per_case[row["case_id"]].append(row)
     return {
         case_id: {

@@ -15,6 +15,7 @@ from casework.cases.models import (
     Tag,
 )
 from casework.core.errors import InvalidInput
+from casework.core.prepared import PreparedIn
 from casework.iam.domain import is_staff_role
 
 EDITABLE = (
@@ -71,9 +72,13 @@ def check_assignee(user: Any) -> None:
         raise InvalidInput(f"{user} cannot own cases", field="assignee")
 
 
+_TAGS_NAMED = PreparedIn(lambda names: Tag.objects.filter(name__in=names))
+
+
 def tags_named(names: Iterable[str]) -> list[Tag]:
+    """The tags of these names, made when new."""
     names = list(names)
-    existing = {t.name: t for t in Tag.objects.filter(name__in=names)}
+    existing = {t.name: t for t in _TAGS_NAMED.all(names)}
     for name in names:
         if name not in existing:
             existing[name], _ = Tag.objects.get_or_create(name=name)
