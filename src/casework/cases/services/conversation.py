@@ -70,7 +70,8 @@ def post_reply(
         if Status(current.status) in FINAL:
             raise Conflict(f"{current.number} is {current.status}: it takes no more replies", field="status")
         now = clock.now()
-        to = [current.contact.primary_email] if current.contact and current.contact.primary_email else []
+        address = current.contact.primary_email if current.contact else ""
+        to = [address] if address else []
         message = Message.objects.create(
             case=current,
             direction=Message.Direction.OUTBOUND,
