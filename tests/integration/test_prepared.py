@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from casework.accounts.models import Contact
 from casework.cases.models import Case, Tag, TimelineEvent
+from casework.core.models import SearchDocument
 from casework.core.prepared import (
     MOST_PREPARED_IDS,
     Prepared,
@@ -20,6 +21,7 @@ from casework.core.prepared import (
     Writes,
     insert_row,
     update_rows,
+    upsert_row,
 )
 
 BY_ID = Prepared(lambda pk: Case.objects.filter(pk=pk))
@@ -190,3 +192,14 @@ def test_a_string_argument_binds_a_text_column(db: Any) -> None:
     assert [t.name for t in PreparedIn(lambda names: Tag.objects.filter(name__in=names)).all(["outage"])] == [
         "outage"
     ]
+
+
+def test_an_upsert_inserts_the_row_then_sets_only_the_values_given(db: Any) -> None:
+    key = {"kind": "case", "object_id": 41}
+    upsert_row(SearchDocument, key, title="Printer jams")  # body takes its default
+    upsert_row(SearchDocument, key, body="Tray 2 again")  # the title stays
+    upsert_row(SearchDocument, key)  # nothing to set: the row is kept as it is
+    (doc,) = SearchDocument.objects.filter(**key)
+    assert (doc.title, doc.body) == ("Printer jams", "Tray 2 again")
+    upsert_row(SearchDocument, {"kind": "case", "object_id": 42})
+    assert SearchDocument.objects.get(kind="case", object_id=42).title == ""

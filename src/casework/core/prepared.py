@@ -217,6 +217,27 @@ def _insert_many(
     return statement, tuple(v for row in rows for v in (*(row[name] for name in names), *defaults))
 
 
+def upsert_row(model: type[Model], key: dict[str, Any], using: str = "default", **values: Any) -> None:
+    """Store the row whose unique columns equal `key`: insert it (other columns take
+    their defaults) or, when it exists, set `values` on it. One statement, written
+    once per model and set of columns (INSERT ... ON CONFLICT, on both databases);
+    names and values as for `insert_row`, and, likewise, no signals."""
+    statement_key = ("upsert", using, model, tuple(key), tuple(values))
+    statement = _STATEMENTS.get(statement_key)
+    given = {**key, **values}
+    if statement is None:
+        fields, columns = _fields(model, (*given, *_defaulted(model, given)), using)
+        table = connections[using].ops.quote_name(model._meta.db_table)
+        marks = ", ".join(["%s"] * len(fields))
+        conflict = ", ".join(columns[: len(key)])
+        updates = ", ".join(f"{c} = excluded.{c}" for c in columns[len(key) : len(given)])
+        action = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) ON CONFLICT ({conflict}) {action}"
+        statement = _STATEMENTS[statement_key] = (sql, fields)
+    row = (*given.values(), *(f.get_default() for f in statement[1][len(given) :]))
+    _run(statement, row, using).close()
+
+
 def update_rows(model: type[Model], where: dict[str, Any], using: str = "default", **values: Any) -> int:
     """Set columns of the rows whose columns equal `where` (not None); returns how
     many rows changed. The UPDATE is written once per model and set of columns;

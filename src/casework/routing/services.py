@@ -23,7 +23,7 @@ from casework.cases.events import CaseChanged, CaseCreated
 from casework.core import clock
 from casework.core.actors import Actor
 from casework.core.errors import InvalidInput, PermissionDenied
-from casework.core.prepared import Prepared, insert_row, update_rows
+from casework.core.prepared import Prepared, insert_row, upsert_row
 from casework.iam import selectors as iam
 from casework.iam.domain import Role, is_staff_role, may_manage_configuration
 from casework.routing import domain, selectors
@@ -127,11 +127,9 @@ def _release(case_id: int) -> int | None:
 
 
 def _record(case_id: int, **fields: Any) -> None:
-    """Keep the case's routing row: one UPDATE when it exists (the usual case)."""
-    if fields and update_rows(CaseRouting, {"case_id": case_id}, **fields):
-        return
-    # The case's first record: made under the case's row lock (creation or change), so once.
-    insert_row(CaseRouting, case_id=case_id, **fields)
+    """Keep the case's routing row, made by the first record (at creation, or at a
+    change when it came before): one statement either way."""
+    upsert_row(CaseRouting, {"case_id": case_id}, **fields)
 
 
 _UNKNOWN: Any = object()
