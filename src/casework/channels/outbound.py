@@ -328,10 +328,10 @@ def on_message_posted(event: Any) -> None:
     queued delivery; the send runs in a task after commit."""
     if event.kind != "reply" or not event.is_public:
         return
+    mailbox = sel.mailbox_of_case(event.case_id)
+    if mailbox is None and getattr(case_selectors.stored_case(event.case_id), "channel", None) != "email":
+        return  # decided from two compiled reads, before the case is read with its contact
     case = sel.case_for_mail(event.case_id)
-    mailbox = sel.mailbox_of_case(case.pk)
-    if case.channel != "email" and mailbox is None:
-        return
     mailbox = mailbox or sel.default_mailbox()
     message = case_selectors.messages(case).filter(pk=event.message_id).first()
     if message is None:

@@ -16,7 +16,6 @@ from casework.cases.models import Case, Message
 from casework.channels.domain import KnownId
 from casework.channels.models import (
     BurstBlock,
-    CaseMailbox,
     InboundMessage,
     Mailbox,
     NotificationTemplate,
@@ -25,6 +24,7 @@ from casework.channels.models import (
 )
 from casework.core import clock
 from casework.core.errors import NotFound, PermissionDenied
+from casework.core.prepared import Prepared
 from casework.iam.domain import is_staff_role, may_manage_configuration
 
 
@@ -107,9 +107,12 @@ def case_for_mail(case_id: int) -> Case:
     return Case.objects.select_related("contact", "team").prefetch_related("contact__emails").get(pk=case_id)
 
 
+# Read for every agent reply: compiled once.
+_MAILBOX_OF_CASE = Prepared(lambda case_id: Mailbox.objects.filter(cases__case_id=case_id))
+
+
 def mailbox_of_case(case_id: int) -> Mailbox | None:
-    link = CaseMailbox.objects.select_related("mailbox").filter(case_id=case_id).first()
-    return link.mailbox if link else None
+    return _MAILBOX_OF_CASE.first(case_id)  # type: ignore[no-any-return]
 
 
 # --- threading facts ------------------------------------------------------------
