@@ -92,14 +92,14 @@ def main() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    from casework.channels import services
+    from casework.channels import mailboxes, services
     from casework.channels.gateway import make_controller
     from casework.iam.models import Team, User
 
     admin = User.objects.create_user("bench@staff.example", "x", role="admin")
     team = Team.objects.create(name="Bench")
     # Acknowledgements are queued (a delivery row and a task row each), not sent: no worker runs.
-    services.create_mailbox(
+    mailboxes.create_mailbox(
         admin, address="support@bench.example", team=team, smtp_host="127.0.0.1", smtp_port=9
     )
     import socket

@@ -11,7 +11,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from casework.channels import notifications, outbound, services
+from casework.channels import mailboxes, notifications, outbound, services
 from casework.channels.models import (
     BurstBlock,
     InboundMessage,
@@ -29,7 +29,7 @@ class MailboxForm(forms.ModelForm):
 
     class Meta:
         model = Mailbox
-        fields = list(services.MAILBOX_FIELDS)  # the same fields the API and services take
+        fields = list(mailboxes.MAILBOX_FIELDS)  # the same fields the API and services take
 
     def clean_address(self) -> str:
         return str(self.cleaned_data["address"]).strip().lower()

@@ -11,8 +11,8 @@ from pydantic import ConfigDict, Field
 
 from casework.cases import message_moves
 from casework.cases import selectors as case_selectors
+from casework.channels import mailboxes, services
 from casework.channels import selectors as sel
-from casework.channels import services
 from casework.core.actors import Actor
 from casework.core.errors import InvalidInput
 from casework.iam import selectors as iam
@@ -177,7 +177,7 @@ def create_mailbox(request: HttpRequest, payload: MailboxIn) -> Status[dict[str,
     user = require_staff(request)
     require_write(request)
     sel.require_config_manager(user)
-    mailbox = services.create_mailbox(user, **_with_team(payload.model_dump()))
+    mailbox = mailboxes.create_mailbox(user, **_with_team(payload.model_dump()))
     return Status(201, _mailbox_dict(mailbox))
 
 
@@ -195,7 +195,7 @@ def patch_mailbox(request: HttpRequest, mailbox_id: int, payload: MailboxPatch) 
     for key in ("address", "inbound_method", "smtp_port", "imap_port"):
         if key in changes and changes[key] is None:
             raise InvalidInput(f"{key} cannot be empty", field=key)
-    return _mailbox_dict(services.update_mailbox(user, mailbox, **_with_team(changes)))
+    return _mailbox_dict(mailboxes.update_mailbox(user, mailbox, **_with_team(changes)))
 
 
 @router.get("/mail/quarantine", response=list[QuarantineOut], summary="Messages that could not be taken in")

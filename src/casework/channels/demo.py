@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from casework.channels import services
+from casework.channels import mailboxes, services
 from casework.channels.models import Mailbox
 
 
@@ -14,7 +14,7 @@ def load_demo(ctx: Any) -> None:
         return
     team = ctx.teams.get("Support") or next(iter(ctx.teams.values()), None)
     admin = next((u for u in ctx.users.values() if u.role in ("admin", "lead")), None)
-    services.create_mailbox(
+    mailboxes.create_mailbox(
         admin,
         address="support@casework.example",
         display_name="Casework Support",

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from casework.channels import services
+from casework.channels import mailboxes
 from casework.channels.models import Mailbox
 
 
@@ -18,7 +18,7 @@ def immediate_tasks(settings: Any) -> None:
 
 @pytest.fixture
 def mailbox(db: Any, team: Any, admin_user: Any) -> Mailbox:
-    return services.create_mailbox(
+    return mailboxes.create_mailbox(
         admin_user,
         address="support@casework.example",
         display_name="Casework Support",

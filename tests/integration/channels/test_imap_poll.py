@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from casework.cases.models import Case, Message
-from casework.channels import services
+from casework.channels import mailboxes
 from casework.channels.models import InboundMessage
 from tests.integration.channels.imap_server import ImapServer
 from tests.integration.channels.support import compose
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def imap_box(admin_user: Any, team: Any) -> Any:
     with ImapServer() as server:
-        box = services.create_mailbox(
+        box = mailboxes.create_mailbox(
             admin_user,
             address="help@casework.example",
             team=team,
@@ -66,7 +66,7 @@ def test_message_seen_unflagged_is_not_stored_twice(imap_box: Any) -> None:
 
 def test_processed_mail_is_moved_when_a_folder_is_configured(imap_box: Any, admin_user: Any) -> None:
     server, box = imap_box
-    services.update_mailbox(admin_user, box, imap_processed_folder="Processed")
+    mailboxes.update_mailbox(admin_user, box, imap_processed_folder="Processed")
     server.state.deliver(compose(to=box.address))
     call_command("mail_poll", stdout=StringIO())
     assert server.state.folders["INBOX"] == [] and len(server.state.folders["Processed"]) == 1
@@ -74,7 +74,7 @@ def test_processed_mail_is_moved_when_a_folder_is_configured(imap_box: Any, admi
 
 def test_wrong_password_is_reported_and_nothing_is_lost(imap_box: Any, admin_user: Any) -> None:
     server, box = imap_box
-    services.update_mailbox(admin_user, box, imap_password="wrong")
+    mailboxes.update_mailbox(admin_user, box, imap_password="wrong")
     server.state.deliver(compose(to=box.address))
     err = StringIO()
     call_command("mail_poll", stdout=StringIO(), stderr=err)

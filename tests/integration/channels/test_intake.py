@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 
 from casework.cases.models import Case, Message, TimelineEvent
-from casework.channels import domain, services
+from casework.channels import domain, mailboxes, services
 from casework.channels.models import BurstBlock, InboundMessage, OutboundDelivery, QuarantinedMessage
 from tests.factories import AccountFactory
 from tests.integration.channels.support import compose
@@ -42,7 +42,7 @@ def test_same_message_twice_gives_one_timeline_entry(mailbox: Any) -> None:
 
 
 def test_one_email_to_two_of_our_mailboxes_is_stored_once(mailbox: Any, admin_user: Any) -> None:
-    services.create_mailbox(admin_user, address="sales@casework.example")
+    mailboxes.create_mailbox(admin_user, address="sales@casework.example")
     raw = compose(to="support@casework.example, sales@casework.example", message_id="<both@x.example>")
     services.take_in(raw, recipients=["support@casework.example"])
     again = services.take_in(raw, recipients=["sales@casework.example"])
