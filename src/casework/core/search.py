@@ -11,9 +11,8 @@ import re
 from collections.abc import Iterable
 
 from django.db import connection
-from django.db.models import BooleanField, Case, F, QuerySet, TextField, Value, When
+from django.db.models import BooleanField, QuerySet
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Concat
 
 from casework.core.models import SearchDocument
 
@@ -45,13 +44,20 @@ def index_document(kind: str, object_id: int, title: str, body: str) -> None:
 
 def append_to_document(kind: str, object_id: int, text: str) -> None:
     """Add text (a new message) to an object's document: one UPDATE that appends in
-    the database, instead of reading the whole conversation back to write it again."""
+    the database, instead of reading the whole conversation back to write it again
+    (`||` joins text on both databases)."""
     if not text:
         SearchDocument.objects.get_or_create(kind=kind, object_id=object_id)
         return
-    appended = Concat(F("body"), Value("\n"), Value(text), output_field=TextField())
-    body = Case(When(body="", then=Value(text)), default=appended, output_field=TextField())
-    if not SearchDocument.objects.filter(kind=kind, object_id=object_id).update(body=body):
+    table = connection.ops.quote_name(SearchDocument._meta.db_table)
+    with connection.cursor() as cursor:  # written out once, as index_document's upsert
+        cursor.execute(
+            f"UPDATE {table} SET body = CASE WHEN body = '' THEN %s ELSE body || %s END "
+            "WHERE kind = %s AND object_id = %s",
+            [text, "\n" + text, kind, object_id],
+        )
+        appended = cursor.rowcount
+    if not appended:
         index_document(kind, object_id, "", text)
 
 

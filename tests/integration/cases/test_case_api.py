@@ -194,8 +194,10 @@ def test_full_text_search_over_title_description_and_messages(api: ApiClient, te
     ]["number"]
     b = api.post("/cases", {"title": "Login loop", "team": team.pk})[1]["number"]
     api.post(f"/cases/{b}/messages", {"text": "Please clear the cookies of your browser"})
+    api.post(f"/cases/{a}/messages", {"text": "The extinguisher is on its way"})  # after a description
     assert [c["number"] for c in api.get("/cases?q=printer")[1]["items"]] == [a]
     assert [c["number"] for c in api.get("/cases?q=smoke")[1]["items"]] == [a]
+    assert [c["number"] for c in api.get("/cases?q=extinguisher")[1]["items"]] == [a]
     assert [c["number"] for c in api.get("/cases?q=cookie")[1]["items"]] == [b]
     assert api.get("/cases?q=%22%29%28*%20OR")[0] == 200  # operator syntax is not an error
 
