@@ -115,7 +115,7 @@ def main() -> None:
     import time_machine
     from django.db import connection
 
-    from casework.automation import domain, engine, services
+    from casework.automation import configuration, domain, engine
     from casework.automation.models import TimeRule, TimeRuleMarker
     from casework.cases.models import Case
     from casework.core import clock
@@ -129,7 +129,7 @@ def main() -> None:
         load_cases(args.cases, teams)
         print(f"loaded {args.cases} open cases in {time.perf_counter() - started:.1f}s")
         for rule in rules(args.rules):
-            services.save_document("time_rules", rule)
+            configuration.save_document("time_rules", rule)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")

@@ -58,7 +58,7 @@ def reset() -> None:
 
 
 def load_triggers(count: int) -> None:
-    from casework.automation import services
+    from casework.automation import configuration
 
     for i in range(count):
         matches = i in (0, count // 2)
@@ -75,7 +75,7 @@ def load_triggers(count: int) -> None:
             ],
         }
         actions = [{"type": "add_tag", "tag": f"seen-{i}"}]
-        services.save_document(
+        configuration.save_document(
             "triggers",
             {
                 "name": f"Bench trigger {i}",

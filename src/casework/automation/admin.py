@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 
-from casework.automation import selectors, services
+from casework.automation import configuration, selectors
 from casework.automation.models import (
     CaseTask,
     CaseType,
@@ -35,10 +35,10 @@ class ConfigForm(forms.ModelForm):  # type: ignore[type-arg]
         super()._post_clean()  # type: ignore[misc]
         if self.errors:
             return
-        doc = services.to_document(self.kind, self.instance)
+        doc = configuration.to_document(self.kind, self.instance)
         scratch = copy.copy(self.instance)
         try:
-            services.apply_document(self.kind, scratch, doc)
+            configuration.apply_document(self.kind, scratch, doc)
         except CaseworkError as err:
             head = (err.field or "").split(".")[0]
             target = FIELD_OF.get(head, head)

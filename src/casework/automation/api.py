@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import ConfigDict, Field
 
-from casework.automation import selectors, services
+from casework.automation import configuration, selectors, services
 from casework.cases import selectors as case_selectors
 from casework.cases.presenters import case_dicts
 from casework.core.actors import Actor
@@ -108,7 +108,7 @@ RESOURCES: list[tuple[str, str, type[Strict]]] = [
 
 
 def _document(kind: str, obj: Any) -> dict[str, Any]:
-    doc = services.to_document(kind, obj)
+    doc = configuration.to_document(kind, obj)
     doc["id"] = obj.pk
     if kind == "macros":
         doc["personal"] = obj.owner_id is not None
@@ -138,7 +138,7 @@ def _register(path: str, kind: str, schema: type[Strict]) -> None:
         user = require_staff(request)
         require_write(request)
         data = _to_service(kind, user, payload.model_dump())  # type: ignore[attr-defined]
-        obj = services.create_config(user, kind, data)
+        obj = configuration.create_config(user, kind, data)
         return Status(201, _document(kind, obj))
 
     @router.get(f"/{path}/{{item_id}}", summary=f"Read one of the {label}", operation_id=f"get_{kind}")
@@ -152,7 +152,7 @@ def _register(path: str, kind: str, schema: type[Strict]) -> None:
         require_write(request)
         obj = selectors.get_config(kind, item_id, user)
         data = _to_service(kind, user, payload.model_dump(exclude_unset=True))  # type: ignore[attr-defined]
-        return _document(kind, services.update_config(user, kind, obj, data))
+        return _document(kind, configuration.update_config(user, kind, obj, data))
 
     @router.delete(
         f"/{path}/{{item_id}}",
@@ -163,7 +163,7 @@ def _register(path: str, kind: str, schema: type[Strict]) -> None:
     def delete_item(request: HttpRequest, item_id: int) -> Status[None]:
         user = require_staff(request)
         require_write(request)
-        services.delete_config(user, kind, selectors.get_config(kind, item_id, user))
+        configuration.delete_config(user, kind, selectors.get_config(kind, item_id, user))
         return Status(204, None)
 
 

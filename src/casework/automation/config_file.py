@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from django.db import transaction
 
-from casework.automation import selectors, services
+from casework.automation import configuration, selectors
 from casework.core.errors import CaseworkError
 
 ORDER = ("webhooks", "case_types", "service_definitions", "playbooks", "triggers", "time_rules", "macros")
@@ -111,8 +111,8 @@ class _DryRun(Exception):
 def _apply_item(kind: str, i: int, item: Any, plan: Plan, filename: str, root: yaml.Node | None) -> None:
     if not isinstance(item, dict):
         raise ConfigError(_where(filename, root, [kind, i]), "each entry is a mapping")
-    model = services.KINDS[kind]
-    lookup = services.natural_key(kind, item)
+    model = configuration.KINDS[kind]
+    lookup = configuration.natural_key(kind, item)
     if kind == "macros" and not item.get("owner"):
         lookup = {"name": item.get("name"), "owner__isnull": True}
     existing = (
@@ -123,12 +123,12 @@ def _apply_item(kind: str, i: int, item: Any, plan: Plan, filename: str, root: y
     label = f"{kind} {item.get('key') or item.get('name')}"
     try:
         if existing is not None:
-            before = services.to_document(kind, existing)
-            services.save_document(kind, item, instance=existing)
-            after = services.to_document(kind, model._default_manager.get(pk=existing.pk))
+            before = configuration.to_document(kind, existing)
+            configuration.save_document(kind, item, instance=existing)
+            after = configuration.to_document(kind, model._default_manager.get(pk=existing.pk))
             (plan.updated if before != after else plan.unchanged).append(label)
         else:
-            services.save_document(kind, item)
+            configuration.save_document(kind, item)
             plan.created.append(label)
     except CaseworkError as err:
         path: list[Any] = [kind, i, *(err.field or "").split(".")] if err.field else [kind, i]

@@ -331,15 +331,15 @@ def on_clock_breached(event: Any) -> None:
 
 
 def _resolved(changes: dict[str, Any]) -> dict[str, Any]:
-    from casework.automation import services
+    from casework.automation import configuration
 
     out = dict(changes)
     if "team" in out:
-        out["team"] = services.team_named(out["team"], field="team")
+        out["team"] = configuration.team_named(out["team"], field="team")
     if "assignee" in out:
-        out["assignee"] = services.user_with_email(out["assignee"], field="assignee")
+        out["assignee"] = configuration.user_with_email(out["assignee"], field="assignee")
     if "case_type" in out:
-        out["case_type"] = services._case_type_keyed(out["case_type"], field="case_type")
+        out["case_type"] = configuration.case_type_keyed(out["case_type"], field="case_type")
     if out.get("service"):
         from casework.automation.models import ServiceDefinition
 
@@ -375,7 +375,7 @@ def execute_actions(
 
 
 def _execute(actor: Actor, case: Case, action: domain.Action, facts: dict[str, Any], source: str) -> None:
-    from casework.automation import services
+    from casework.automation import configuration, services
 
     p = action.params
     changes = domain.field_changes(action, facts)
@@ -413,8 +413,8 @@ def _execute(actor: Actor, case: Case, action: domain.Action, facts: dict[str, A
             actor,
             case,
             title=str(p["title"]),
-            team=services.team_named(p.get("team"), field="team"),
-            assignee=services.user_with_email(p.get("assignee"), field="assignee"),
+            team=configuration.team_named(p.get("team"), field="team"),
+            assignee=configuration.user_with_email(p.get("assignee"), field="assignee"),
             due_hours=p.get("due_hours"),
             required=bool(p.get("required", False)),
         )

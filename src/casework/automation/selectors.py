@@ -8,8 +8,8 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from casework.automation import domain, engine
+from casework.automation.configuration import KINDS
 from casework.automation.models import CaseTask, CaseType, Macro, ServiceDefinition, WebhookDelivery
-from casework.automation.services import KINDS
 from casework.cases.selectors import visible_cases
 from casework.core import clock
 from casework.core.errors import InvalidInput, NotFound
@@ -35,7 +35,7 @@ def get_config(kind: str, pk: int, user: Any = None) -> Any:
 
 def all_documents() -> dict[str, list[dict[str, Any]]]:
     """Every configuration record as documents, in a stable order (for export)."""
-    from casework.automation.services import to_document
+    from casework.automation.configuration import to_document
 
     order = {
         "case_types": "key",

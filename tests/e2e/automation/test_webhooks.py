@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from casework.automation import engine, services
+from casework.automation import configuration, engine
 from casework.automation.models import WebhookDelivery
 
 
@@ -48,8 +48,8 @@ def test_an_urgent_case_is_posted_to_the_crm_signed_and_retried_until_it_lands(
     receiver, make_case, django_capture_on_commit_callbacks, monkeypatch
 ):
     state, url = receiver
-    hook = services.save_document("webhooks", {"name": "CRM", "url": url, "secret": "s3cret"})
-    services.save_document(
+    hook = configuration.save_document("webhooks", {"name": "CRM", "url": url, "secret": "s3cret"})
+    configuration.save_document(
         "triggers",
         {
             "name": "Tell the CRM",
@@ -80,7 +80,7 @@ def test_an_urgent_case_is_posted_to_the_crm_signed_and_retried_until_it_lands(
 
 
 def test_a_webhook_that_never_answers_is_marked_failed(make_case):
-    hook = services.save_document("webhooks", {"name": "Dead", "url": "http://127.0.0.1:9/nothing"})
+    hook = configuration.save_document("webhooks", {"name": "Dead", "url": "http://127.0.0.1:9/nothing"})
     case = make_case()
     delivery = WebhookDelivery.objects.create(webhook=hook, case=case, payload={"x": 1})
     for _ in range(len(engine.RETRY_DELAYS) + 1):

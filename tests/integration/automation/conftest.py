@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from casework.automation import services
+from casework.automation import configuration
 from tests.factories import TeamFactory, UserFactory
 
 BILLING_FIELDS = [
@@ -43,7 +43,7 @@ def escalation_team(db: Any) -> Any:
 
 @pytest.fixture
 def billing_dispute(db: Any, team: Any) -> Any:
-    case_type = services.save_document(
+    case_type = configuration.save_document(
         "case_types",
         {
             "key": "billing-dispute",
@@ -52,7 +52,7 @@ def billing_dispute(db: Any, team: Any) -> Any:
             "fields": BILLING_FIELDS,
         },
     )
-    services.save_document(
+    configuration.save_document(
         "playbooks", {"name": "Billing dispute", "case_type": "billing-dispute", "stages": BILLING_STAGES}
     )
     return case_type

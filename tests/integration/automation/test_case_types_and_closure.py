@@ -96,9 +96,9 @@ def test_an_open_required_task_blocks_resolve_and_shows_in_my_tasks(api, agent, 
 
 
 def test_changing_the_type_keeps_the_fields_both_types_have(api, billing_dispute, team):
-    from casework.automation import services
+    from casework.automation import configuration
 
-    refund = services.save_document(
+    refund = configuration.save_document(
         "case_types",
         {
             "key": "refund-request",
@@ -159,10 +159,10 @@ def test_service_definitions_map_requests_to_a_type_and_team(api_as, lead, billi
 
 
 def test_a_playbook_task_step_becomes_a_task_and_its_completion_ticks_the_step(api, agent, team):
-    from casework.automation import services
+    from casework.automation import configuration
 
-    services.save_document("case_types", {"key": "defect", "name": "Product defect"})
-    services.save_document(
+    configuration.save_document("case_types", {"key": "defect", "name": "Product defect"})
+    configuration.save_document(
         "playbooks",
         {
             "name": "Defect",

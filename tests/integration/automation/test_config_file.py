@@ -7,13 +7,13 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from casework.automation import config_file, services
+from casework.automation import config_file, configuration
 from casework.automation.models import CaseType, Playbook, Trigger
 
 
 def build_configuration(team, escalation_team):
-    services.save_document("webhooks", {"name": "CRM", "url": "https://crm.example/hook"})
-    services.save_document(
+    configuration.save_document("webhooks", {"name": "CRM", "url": "https://crm.example/hook"})
+    configuration.save_document(
         "case_types",
         {
             "key": "billing-dispute",
@@ -29,11 +29,11 @@ def build_configuration(team, escalation_team):
             ],
         },
     )
-    services.save_document(
+    configuration.save_document(
         "service_definitions",
         {"key": "dispute", "name": "Dispute an invoice", "case_type": "billing-dispute", "team": team.name},
     )
-    services.save_document(
+    configuration.save_document(
         "playbooks",
         {
             "name": "Billing dispute",
@@ -41,7 +41,7 @@ def build_configuration(team, escalation_team):
             "stages": [{"name": "Approve", "steps": [{"key": "ok", "kind": "approval", "required": True}]}],
         },
     )
-    services.save_document(
+    configuration.save_document(
         "triggers",
         {
             "name": "Urgent to escalation",
@@ -53,7 +53,7 @@ def build_configuration(team, escalation_team):
             ],
         },
     )
-    services.save_document(
+    configuration.save_document(
         "time_rules",
         {
             "name": "Pending reminder",
@@ -63,7 +63,7 @@ def build_configuration(team, escalation_team):
             "actions": [{"type": "email", "to": "customer", "body": "Still there?"}],
         },
     )
-    services.save_document("macros", {"name": "Thanks", "reply": "Thank you, {{ contact.name }}!"})
+    configuration.save_document("macros", {"name": "Thanks", "reply": "Thank you, {{ contact.name }}!"})
 
 
 def export():
@@ -76,7 +76,7 @@ def wipe():
     for model in (Trigger, Playbook):
         model.objects.all().delete()
     for kind in ("macros", "time_rules", "service_definitions", "case_types", "webhooks"):
-        services.KINDS[kind]._default_manager.all().delete()
+        configuration.KINDS[kind]._default_manager.all().delete()
 
 
 def test_export_then_apply_on_an_empty_database_then_export_gives_the_same_file(

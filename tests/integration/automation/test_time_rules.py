@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import time_machine
 
-from casework.automation import engine, services
+from casework.automation import configuration, engine
 from casework.cases.models import Message, TimelineEvent
 from casework.cases.services import receive_customer_message, update_case
 from casework.core.actors import Actor
@@ -15,7 +15,7 @@ START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
 def reminder_rule():
-    return services.save_document(
+    return configuration.save_document(
         "time_rules",
         {
             "name": "Pending 72 hours: remind the customer",
@@ -66,7 +66,7 @@ def test_pending_for_72_hours_sends_one_reminder_not_one_per_evaluation(make_cas
 
 
 def test_time_rules_only_touch_cases_that_match(make_case, agent):
-    services.save_document(
+    configuration.save_document(
         "time_rules",
         {
             "name": "Old urgent cases get a tag",

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from casework.automation import services
+from casework.automation import configuration
 from casework.cases.models import Case, TimelineEvent
 from casework.cases.services import receive_customer_message, update_case
 from casework.core.actors import Actor
 
 
 def trigger(name, event, conditions, actions, position=0):
-    return services.save_document(
+    return configuration.save_document(
         "triggers",
         {"name": name, "event": event, "conditions": conditions, "actions": actions, "position": position},
     )
