@@ -6,7 +6,7 @@ from __future__ import annotations
 from casework.cases.models import (
     Case,
 )
-from casework.cases.selectors import visible_cases
+from casework.cases.selectors import may_see
 from casework.core.actors import Actor
 from casework.core.errors import NotFound, PermissionDenied
 from casework.iam.domain import is_staff_role
@@ -21,7 +21,7 @@ def require_staff(actor: Actor) -> None:
 
 def require_visible(actor: Actor, case: Case) -> None:
     """An agent may act only on cases they may see; others' cases are not found."""
-    if actor.kind == "agent" and not visible_cases(actor.user).filter(pk=case.pk).exists():
+    if actor.kind == "agent" and not may_see(actor.user, case.pk):
         raise NotFound(f"no case {case.number}", field="number")
     if actor.kind == "contact" and case.contact_id != getattr(actor.contact, "pk", None):
         contact = actor.contact
