@@ -6,6 +6,7 @@ that its existence is not disclosed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -37,17 +38,31 @@ SORTS = {
 NO_DUE = datetime(9999, 12, 31, tzinfo=UTC)
 
 
+_SEES_EVERY_CASE = {Role.ADMIN, Role.LEAD}
+_SCOPED_STAFF = (Role.AGENT, Role.PARTNER_AGENT)
+
+
+def _staff_rule(role: str, user_id: Any, teams: Callable[[], Any]) -> Q | None:
+    """The staff roles' rule, in one place for the list and the single case: leads
+    and admins see every case, agents their teams' and their own, partner agents
+    their (partner) teams' only; None for any other role. `teams()` gives the
+    user's team ids, as a list or as a subquery."""
+    if role in _SEES_EVERY_CASE:
+        return Q()
+    if role == Role.AGENT:
+        return Q(team_id__in=teams()) | Q(assignee_id=user_id)
+    if role == Role.PARTNER_AGENT:
+        return Q(team_id__in=teams())
+    return None
+
+
 def visible_cases(user: Any) -> QuerySet[Case]:
     if user is None or not user.is_authenticated or not user.is_active:
         return Case.objects.none()
-    role = user.role
-    if role in {Role.ADMIN, Role.LEAD}:
-        return Case.objects.all()
-    if role == Role.AGENT:
-        return Case.objects.filter(Q(team_id__in=team_ids_of(user)) | Q(assignee_id=user.pk))
-    if role == Role.PARTNER_AGENT:
-        return Case.objects.filter(team_id__in=team_ids_of(user))
-    if role == Role.CUSTOMER:
+    rule = _staff_rule(user.role, user.pk, lambda: team_ids_of(user))
+    if rule is not None:
+        return Case.objects.filter(rule)
+    if user.role == Role.CUSTOMER:
         contact = getattr(user, "contact", None)
         if contact is None:
             return Case.objects.none()
@@ -58,33 +73,31 @@ def visible_cases(user: Any) -> QuerySet[Case]:
 
 
 class _VisibleCase:
-    """One case found by `field`, as `visible_cases` would find it, with a statement
-    compiled once per role's shape (teams as a subquery): every case page, reply and
-    change reads its case this way, and compiling the scoped query cost more than
-    running it. Customers' shapes go through `visible_cases` itself."""
+    """One case found by `field`, as `visible_cases` would find it (the same
+    `_staff_rule`), with a statement compiled once per staff role and the teams as
+    a subquery: every case page, reply and change reads its case this way, and
+    compiling the scoped query cost more than running it. Customers go through
+    `visible_cases` itself."""
 
     def __init__(self, field: str) -> None:
-        self._any = Prepared(lambda value: Case.objects.filter(**{field: value}))
-        self._of_teams = Prepared(
-            lambda value, user: Case.objects.filter(team_id__in=team_ids_query(user), **{field: value})
-        )
-        self._of_teams_or_own = Prepared(
-            lambda value, user: Case.objects.filter(
-                Q(team_id__in=team_ids_query(user)) | Q(assignee_id=user), **{field: value}
-            )
-        )
         self._field = field
+        self._any = Prepared(lambda value: Case.objects.filter(**{field: value}))
+        self._scoped = {role: self._scoped_read(role) for role in _SCOPED_STAFF}
+
+    def _scoped_read(self, role: str) -> Prepared:
+        def build(value: Any, user: Any) -> QuerySet[Case]:
+            rule = _staff_rule(role, user, lambda: team_ids_query(user))
+            return Case.objects.filter(rule, **{self._field: value})
+
+        return Prepared(build)
 
     def first(self, user: Any, value: Any) -> Case | None:
         if user is None or not user.is_authenticated or not user.is_active:
             return None
-        role = user.role
-        if role in {Role.ADMIN, Role.LEAD}:
+        if user.role in _SEES_EVERY_CASE:
             return self._any.first(value)  # type: ignore[no-any-return]
-        if role == Role.AGENT:
-            return self._of_teams_or_own.first(value, user.pk)  # type: ignore[no-any-return]
-        if role == Role.PARTNER_AGENT:
-            return self._of_teams.first(value, user.pk)  # type: ignore[no-any-return]
+        if user.role in self._scoped:
+            return self._scoped[user.role].first(value, user.pk)  # type: ignore[no-any-return]
         return visible_cases(user).filter(**{self._field: value}).first()
 
 
