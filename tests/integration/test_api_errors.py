@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from casework.accounts.models import Account, Contact
+from casework.cases.models import Case
 from casework.iam.models import Team, User
 from tests.factories import AccountFactory, ApiClient, ContactFactory
 
@@ -87,6 +88,16 @@ CASES = [
     ("GET", "/cases?updated_before=2026-13-40", None, 422, "updated_before"),
     ("GET", "/cases?cursor=not-a-cursor", None, 422, "cursor"),
     ("GET", "/cases?team=support", None, 400, "team"),
+    # input no database can take: a NUL character (PostgreSQL), a number beyond 64 bits (SQLite)
+    ("GET", "/cases/CS-1%00", None, 422, "number"),
+    ("GET", "/cases?tag=urgent%00", None, 422, "tag"),
+    ("GET", "/accounts?q=north%00", None, 422, "q"),
+    ("GET", "/cases?team=99999999999999999999", None, 422, "team"),
+    ("POST", "/cases", {"title": "Printer\u0000on fire"}, 422, "title"),
+    ("POST", "/cases", {"title": "Printer", "tags": ["hot\u0000"]}, 422, "tags.0"),
+    ("POST", "/cases", {"title": "Printer", "custom_fields": {"k": "v\u0000"}}, 422, "custom_fields.k"),
+    ("POST", "/cases", {"title": "Printer", "team": 99999999999999999999}, 422, "team"),
+    ("POST", "/accounts", {"name": "North\u0000wind"}, 422, "name"),
 ]
 
 
@@ -98,16 +109,15 @@ def test_bad_request_is_refused_naming_the_field(
     path = path.format(**ids)
     if isinstance(body, dict):
         body = json.loads(json.dumps(body).replace('"{account}"', str(ids["account"])))
-    counts = (Account.objects.count(), Contact.objects.count(), Team.objects.count(), User.objects.count())
+
+    def counts() -> tuple[int, ...]:
+        models = (Account, Contact, Team, User, Case)
+        return tuple(m.objects.count() for m in models)  # type: ignore[attr-defined]
+
+    before = counts()
     raw = body if isinstance(body, str) else None
     got, payload, _ = admin_api.call(method, path, None if raw else body, raw=raw)
     assert got == status, payload
     assert any(n == field or n.startswith(f"{field}.") for n in named(payload)), payload
     assert payload["message"]
-    # Nothing was half-written.
-    assert counts == (
-        Account.objects.count(),
-        Contact.objects.count(),
-        Team.objects.count(),
-        User.objects.count(),
-    )
+    assert counts() == before  # nothing was half-written
