@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from casework.core.api_input import LARGEST, field_out_of_range
 from casework.core.errors import CaseworkError
 
 _LOCATIONS = {"body", "query", "path", "header", "form", "file", "cookie", "payload"}
@@ -50,6 +51,18 @@ def install_error_handlers(api: NinjaAPI) -> None:
         first = errors[0] if errors else {"field": None, "message": "invalid request"}
         body = {"code": "invalid", "message": first["message"], "field": first["field"], "errors": errors}
         return api.create_response(request, body, status=status)
+
+    @api.exception_handler(OverflowError)
+    def out_of_range(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+        field = field_out_of_range(request)
+        message = f"is larger than {LARGEST}"
+        body = {
+            "code": "invalid",
+            "message": f"{field or 'a number'} {message}",
+            "field": field,
+            "errors": [{"field": field, "message": message}],
+        }
+        return api.create_response(request, body, status=422)
 
     @api.exception_handler(RequestDataTooBig)
     def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:

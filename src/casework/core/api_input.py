@@ -1,14 +1,14 @@
-"""Input no database can take, refused at the API's door with the field named.
+"""API input no database can take, answered with a 422 naming the field.
 
 - Text with a NUL character: PostgreSQL can neither store nor compare it (the
-  query fails, a 500), SQLite stores it. Django's form fields refuse it the same
-  way (ProhibitNullCharactersValidator); the API's parameters and JSON bodies
-  are checked here.
-- A whole number beyond 64 bits: no id, count or amount is that large, and
-  SQLite cannot even bind it (OverflowError, a 500).
-
-The common request pays a substring test and a regex scan; only a request that
-may hold such a value is parsed to find the field.
+  query fails, a 500); SQLite stores it. Django's form fields refuse it the same
+  way (ProhibitNullCharactersValidator); the API's path, query and JSON values
+  are checked here, before the view. The common request pays a substring test;
+  only a request that may hold a NUL character is parsed to find the field.
+- A whole number beyond 64 bits where the API takes a number: SQLite cannot
+  bind it (OverflowError). Whether a value is a number is the endpoint's to say
+  (`?q=12345678901234567890` is a search), so this is answered when the database
+  refuses it: `core.api`'s handler asks `field_out_of_range` which field it was.
 """
 
 from __future__ import annotations
@@ -22,22 +22,9 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import Resolver404, resolve
 
-LARGEST = 2**63 - 1
-_LONG_DIGITS = re.compile(r"\d{19,}")  # 2**63 has 19 digits: shorter runs are in range
-_LONG_DIGITS_BYTES = re.compile(rb"\d{19,}")
 NUL = "contains a NUL character, which cannot be stored"
-TOO_LARGE = f"is larger than {LARGEST}"
-
-
-def _problem(value: Any) -> str | None:
-    if isinstance(value, str):
-        if "\x00" in value:
-            return NUL
-        if _LONG_DIGITS.fullmatch(value.strip().lstrip("+-")) and abs(int(value)) > LARGEST:
-            return TOO_LARGE
-    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > LARGEST:
-        return TOO_LARGE
-    return None
+LARGEST = 2**63 - 1
+_LONG_INTEGER = re.compile(r"\s*[+-]?\d{19,}\s*")  # 2**63 has 19 digits
 
 
 def _walk(value: Any, path: str) -> Iterator[tuple[str, Any]]:
@@ -54,64 +41,86 @@ def _walk(value: Any, path: str) -> Iterator[tuple[str, Any]]:
         yield path or "body", value
 
 
-def _in_path(request: HttpRequest) -> tuple[str, str] | None:
-    if "\x00" not in request.path_info and not _LONG_DIGITS.search(request.path_info):
+def _has_nul(value: Any) -> bool:
+    return isinstance(value, str) and "\x00" in value
+
+
+def _in_path(request: HttpRequest) -> str | None:
+    if "\x00" not in request.path_info:
         return None
     try:
         params = resolve(request.path_info).kwargs
     except Resolver404:
+        return "path"
+    return next((name for name, value in params.items() if _has_nul(value)), "path")
+
+
+def _in_query(request: HttpRequest) -> str | None:
+    if "%00" not in request.META.get("QUERY_STRING", ""):
         return None
-    return next(((name, p) for name, value in params.items() if (p := _problem(value))), None)
+    return next((name for name, values in request.GET.lists() if any(map(_has_nul, values))), None)
 
 
-def _in_query(request: HttpRequest) -> tuple[str, str] | None:
-    raw = request.META.get("QUERY_STRING", "")
-    if "%00" not in raw and not _LONG_DIGITS.search(raw):
-        return None
-    for name, values in request.GET.lists():
-        for value in values:
-            if problem := _problem(value):
-                return name, problem
-    return None
-
-
-def _in_body(request: HttpRequest) -> tuple[str, str] | None:
+def _in_body(request: HttpRequest) -> str | None:
     if not request.content_type or "json" not in request.content_type:
         return None
     try:
         raw = request.body
     except RequestDataTooBig:
         return None  # the API answers that itself (413, naming the body)
-    if b"\\u0000" not in raw and b"\x00" not in raw and not _LONG_DIGITS_BYTES.search(raw):
+    if b"\\u0000" not in raw and b"\x00" not in raw:
         return None
     try:
         document = json.loads(raw)
     except ValueError:
         return None  # the API reports unparsable JSON itself
-    for path, value in _walk(document, ""):
-        if problem := _problem(value):
-            return path, problem
-    return None
+    return next((path for path, value in _walk(document, "") if _has_nul(value)), None)
 
 
-class RefuseUnstorableInput:
-    """Middleware: a 422 naming the field for API input no database can take."""
+class RefuseNulCharacters:
+    """Middleware: a 422 naming the field for API input with a NUL character."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path_info.startswith("/api/"):
-            found = _in_path(request) or _in_query(request) or _in_body(request)
-            if found is not None:
-                field, message = found
+            field = _in_path(request) or _in_query(request) or _in_body(request)
+            if field is not None:
                 return JsonResponse(
                     {
                         "code": "invalid",
-                        "message": f"{field} {message}",
+                        "message": f"{field} {NUL}",
                         "field": field,
-                        "errors": [{"field": field, "message": message}],
+                        "errors": [{"field": field, "message": NUL}],
                     },
                     status=422,
                 )
         return self.get_response(request)
+
+
+def _out_of_range(value: Any) -> bool:
+    if isinstance(value, str):
+        return bool(_LONG_INTEGER.fullmatch(value)) and abs(int(value)) > LARGEST
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) > LARGEST
+
+
+def field_out_of_range(request: HttpRequest) -> str | None:
+    """The path, query or JSON field holding a whole number beyond 64 bits."""
+    try:
+        params = resolve(request.path_info).kwargs
+    except Resolver404:
+        params = {}
+    for name, value in params.items():
+        if _out_of_range(value):
+            return str(name)
+    for name, values in request.GET.lists():
+        if any(map(_out_of_range, values)):
+            return name
+    if request.content_type and "json" in request.content_type:
+        try:
+            document = json.loads(request.body)
+        except (ValueError, RequestDataTooBig):
+            return None
+        return next((path for path, value in _walk(document, "") if _out_of_range(value)), None)
+    return None

@@ -28,6 +28,10 @@ from django.db.models.query import (
 _SENTINEL = -7_300_000_000_000  # an id no row has: marks where each argument goes
 
 
+def _beyond_64_bits(value: Any) -> bool:
+    return isinstance(value, int) and not -(2**63) <= value < 2**63
+
+
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
@@ -72,6 +76,8 @@ class Prepared:
         return compiled
 
     def all(self, *ids: int | str | None, using: str = "default") -> list[Any]:
+        if any(map(_beyond_64_bits, ids)):
+            return []  # no row has such an id (Django's own lookups say so); SQLite cannot bind it
         compiled = self._compiled.get(using) or self._compile(using)
         params = list(compiled.params)
         for places, value in zip(compiled.slots, ids, strict=True):
@@ -104,6 +110,7 @@ class PreparedIn:
         self._by_length: dict[int, Prepared] = {}
 
     def all(self, ids: Sequence[int | str], using: str = "default") -> list[Any]:
+        ids = [i for i in ids if not _beyond_64_bits(i)]  # they match no row
         if not ids:
             return []
         if len(ids) > MOST_PREPARED_IDS:
