@@ -7,16 +7,13 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
-from pydantic import ConfigDict, EmailStr, Field
+from pydantic import EmailStr, Field
 
 from casework.accounts import selectors, services
+from casework.core.api_input import Strict
 from casework.iam.auth import require_staff, require_write
 
 router = Router(tags=["accounts"])
-
-
-class Strict(Schema):
-    model_config = ConfigDict(extra="forbid")
 
 
 class AccountOut(Schema):

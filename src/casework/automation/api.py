@@ -8,21 +8,18 @@ from datetime import datetime
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
-from pydantic import ConfigDict, Field
+from ninja import Router, Status
+from pydantic import Field
 
 from casework.automation import configuration, selectors, services
 from casework.cases import selectors as case_selectors
 from casework.cases.presenters import case_dicts
 from casework.core.actors import Actor
+from casework.core.api_input import Strict
 from casework.iam import selectors as iam
 from casework.iam.auth import require_staff, require_write
 
 router = Router(tags=["automation"])
-
-
-class Strict(Schema):
-    model_config = ConfigDict(extra="forbid")
 
 
 class CaseTypeIn(Strict):

@@ -7,15 +7,13 @@ from datetime import datetime
 from typing import Any, Literal
 
 from ninja import Schema
-from pydantic import ConfigDict, EmailStr, Field
+from pydantic import EmailStr, Field
+
+from casework.core.api_input import Strict
 
 PriorityName = Literal["urgent", "high", "normal", "low"]
 StatusName = Literal["new", "open", "pending", "on_hold", "resolved", "closed", "cancelled"]
 ChannelName = Literal["email", "portal", "chat", "phone", "api", "web"]
-
-
-class Strict(Schema):
-    model_config = ConfigDict(extra="forbid")
 
 
 class ContactRef(Strict):

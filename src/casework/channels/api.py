@@ -7,13 +7,14 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
 from casework.cases import message_moves
 from casework.cases import selectors as case_selectors
 from casework.channels import mailboxes, services
 from casework.channels import selectors as sel
 from casework.core.actors import Actor
+from casework.core.api_input import Strict
 from casework.core.errors import InvalidInput
 from casework.iam import selectors as iam
 from casework.iam.auth import require_staff, require_write
@@ -21,9 +22,7 @@ from casework.iam.auth import require_staff, require_write
 router = Router(tags=["email"])
 
 
-class MailboxIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
+class MailboxIn(Strict):
     address: str
     display_name: str = ""
     team: int | None = None
@@ -45,9 +44,7 @@ class MailboxIn(Schema):
     imap_processed_folder: str = ""
 
 
-class MailboxPatch(Schema):
-    model_config = ConfigDict(extra="forbid")
-
+class MailboxPatch(Strict):
     address: str | None = None
     display_name: str | None = None
     team: int | None = None
@@ -111,16 +108,12 @@ class IntakeOut(Schema):
     quarantine_id: int | None = None
 
 
-class MoveIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
+class MoveIn(Strict):
     case: str = Field(description="the number of the case the message belongs to, e.g. CS-1042")
     reason: str = ""
 
 
-class SplitIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
+class SplitIn(Strict):
     title: str = ""
     reason: str = ""
 

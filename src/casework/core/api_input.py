@@ -5,6 +5,8 @@
   way (ProhibitNullCharactersValidator); the API's path, query and JSON values
   are checked here, before the view. The common request pays a substring test;
   only a request that may hold a NUL character is parsed to find the field.
+- Unknown fields: every input model derives from `Strict`, so a typo is a 422
+  naming the field instead of being silently ignored.
 - A whole number beyond 64 bits where the API takes a number: SQLite cannot
   bind it (OverflowError). Whether a value is a number is the endpoint's to say
   (`?q=12345678901234567890` is a search), so this is answered when the database
@@ -21,10 +23,20 @@ from typing import Any
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import Resolver404, resolve
+from pydantic import BaseModel, ConfigDict
 
 NUL = "contains a NUL character, which cannot be stored"
 LARGEST = 2**63 - 1
 _LONG_INTEGER = re.compile(r"\s*[+-]?\d{19,}\s*")  # 2**63 has 19 digits
+
+
+class Strict(BaseModel):
+    """The base of the API's input models: unknown fields are refused. A plain
+    pydantic model, not ninja's Schema: with `extra="forbid"` that validates each
+    level twice (an email address in a nested object four times) and reads ORM
+    objects, which input never is."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 def _walk(value: Any, path: str) -> Iterator[tuple[str, Any]]:

@@ -7,18 +7,15 @@ from typing import Any
 from django.db import transaction
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
-from pydantic import ConfigDict, EmailStr, Field
+from pydantic import EmailStr, Field
 
+from casework.core.api_input import Strict
 from casework.iam import selectors, services
 from casework.iam.auth import require_staff, require_write
 from casework.routing import selectors as routing
 from casework.routing import services as routing_services
 
 router = Router(tags=["people"])
-
-
-class Strict(Schema):
-    model_config = ConfigDict(extra="forbid")
 
 
 class TeamOut(Schema):

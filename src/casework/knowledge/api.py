@@ -7,8 +7,9 @@ from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Header, Router, Schema, Status
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
+from casework.core.api_input import Strict
 from casework.core.errors import InvalidInput
 from casework.iam.auth import require_staff, require_write
 from casework.knowledge import selectors, services
@@ -16,10 +17,6 @@ from casework.knowledge import selectors, services
 router = Router(tags=["knowledge"])
 
 StatusName = Literal["draft", "published", "archived"]
-
-
-class Strict(Schema):
-    model_config = ConfigDict(extra="forbid")
 
 
 class ArticleCreate(Strict):

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
+from casework.core.api_input import Strict
 from casework.iam import selectors as iam
 from casework.iam.auth import require_staff, require_write
 from casework.routing import selectors, services
@@ -19,10 +20,6 @@ if TYPE_CHECKING:
 router = Router(tags=["routing"])
 
 PresenceValue = Literal["online", "away", "offline"]
-
-
-class Strict(Schema):
-    model_config = ConfigDict(extra="forbid")
 
 
 class ConditionIn(Strict):

@@ -8,19 +8,15 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
-from pydantic import ConfigDict
 
 from casework.accounts import entitlements
 from casework.accounts import selectors as accounts
 from casework.cases import selectors as case_selectors
+from casework.core.api_input import Strict
 from casework.iam.auth import require_staff, require_write
 from casework.sla import calendars, selectors
 
 router = Router(tags=["sla"])
-
-
-class Strict(Schema):
-    model_config = ConfigDict(extra="forbid")
 
 
 # --- calendars ----------------------------------------------------------------------------
