@@ -158,5 +158,10 @@ def normalise_tags(tags: Iterable[str]) -> list[str]:
     return list(seen)
 
 
+def number_stem(prefix: str) -> str:
+    """What every number with this prefix starts with; the sequence value follows."""
+    return f"{prefix}-"
+
+
 def format_number(prefix: str, value: int) -> str:
-    return f"{prefix}-{value}"
+    return f"{number_stem(prefix)}{value}"

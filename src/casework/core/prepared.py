@@ -291,6 +291,10 @@ class Writes:
         for part in _chunks_of_same_columns(rows):
             self._pending.append(_bound(*_insert_many(model, part, self.using), self.using))
 
+    def statement(self, sql: str, params: list[Any]) -> None:
+        """A statement written by the caller (`%s` placeholders), such as an upsert."""
+        self._pending.append((sql, params))
+
     def __enter__(self) -> Writes:
         return self
 

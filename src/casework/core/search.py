@@ -15,6 +15,7 @@ from django.db.models import BooleanField, QuerySet
 from django.db.models.expressions import RawSQL
 
 from casework.core.models import SearchDocument
+from casework.core.prepared import Writes
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 # Kinds with a full-text table on SQLite (core migration 0003: one table per kind,
@@ -28,18 +29,22 @@ def terms(query: str) -> list[str]:
     return _WORD.findall(query.lower())[:MAX_TERMS]
 
 
-def index_document(kind: str, object_id: int, title: str, body: str) -> None:
+def index_document(kind: str, object_id: int, title: str, body: str, *, writes: Writes | None = None) -> None:
     """Add or replace an object's document: one INSERT ... ON CONFLICT DO UPDATE
     (the FTS triggers see an insert or an update, as with two statements). Written
     out once, in the syntax both databases share: the ORM's bulk_create built it
-    again for every new case."""
+    again for every new case. With `writes`, sent with the caller's other writes."""
     table = connection.ops.quote_name(SearchDocument._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} (kind, object_id, title, body) VALUES (%s, %s, %s, %s) "
+        "ON CONFLICT (kind, object_id) DO UPDATE SET title = excluded.title, body = excluded.body"
+    )
+    params = [kind, object_id, title or "", body or ""]
+    if writes is not None:
+        writes.statement(sql, params)
+        return
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (kind, object_id, title, body) VALUES (%s, %s, %s, %s) "
-            "ON CONFLICT (kind, object_id) DO UPDATE SET title = excluded.title, body = excluded.body",
-            [kind, object_id, title or "", body or ""],
-        )
+        cursor.execute(sql, params)
 
 
 def append_to_document(kind: str, object_id: int, text: str) -> None:

@@ -49,6 +49,17 @@ def test_case_numbers_follow_each_other_without_gaps(api: ApiClient, team) -> No
     assert values == list(range(values[0], values[0] + 3))
 
 
+def test_a_new_prefix_starts_its_own_numbers(api: ApiClient, team, settings) -> None:
+    api.post("/cases", {"title": "Before the change", "team": team.pk})
+    settings.CASE_NUMBER_PREFIX = "INC"
+    numbers = [api.post("/cases", {"title": f"Case {i}", "team": team.pk})[1]["number"] for i in range(2)]
+    assert numbers == ["INC-1001", "INC-1002"]
+    assert list(Case.objects.filter(number__in=numbers).values_list("title", flat=True).order_by("id")) == [
+        "Case 0",
+        "Case 1",
+    ]
+
+
 def test_stale_patch_gets_412_and_changes_nothing(api: ApiClient, team) -> None:
     number = api.post("/cases", {"title": "Slow dashboard", "team": team.pk})[1]["number"]
     ok = api.patch(f"/cases/{number}", {"priority": "urgent"}, **{"If-Match": '"1"'})

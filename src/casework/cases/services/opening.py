@@ -16,6 +16,7 @@ from casework.cases.domain import (
     Status,
     format_number,
     normalise_tags,
+    number_stem,
 )
 from casework.cases.events import CaseCreated
 from casework.cases.models import (
@@ -37,29 +38,42 @@ from casework.cases.services.fields import (
     tags_named,
     validated_custom_fields,
 )
-from casework.cases.timeline import record_event
+from casework.cases.timeline import record_events
 from casework.core import clock, events, search
 from casework.core.actors import Actor
 from casework.core.errors import InvalidInput
-from casework.core.prepared import insert_row, insert_rows, update_rows
+from casework.core.prepared import Writes, insert_row, update_rows
 
 
-def _next_number() -> str:
-    """Take the next number inside the caller's transaction (row lock on PostgreSQL,
-    the database write lock on SQLite), so concurrent creators never share one and a
-    rolled-back creation gives its number back."""
+def _number_case(case_id: int) -> str:
+    """Give the new case the next number, inside the caller's transaction (row lock
+    on PostgreSQL, the database write lock on SQLite), so concurrent creators never
+    share one and a rolled-back creation gives its number back. Taken last, so the
+    lock is held as briefly as the transaction allows."""
     prefix = settings.CASE_NUMBER_PREFIX
-    table = connection.ops.quote_name(CaseNumberSequence._meta.db_table)
-    # One statement: bump and read under the row's lock (SQLite 3.35+ and PostgreSQL both RETURN).
-    sql = f"UPDATE {table} SET last_value = last_value + 1 WHERE prefix = %s RETURNING last_value"
+    sequence = connection.ops.quote_name(CaseNumberSequence._meta.db_table)
+    cases = connection.ops.quote_name(Case._meta.db_table)
+    bump = f"UPDATE {sequence} SET last_value = last_value + 1 WHERE prefix = %s RETURNING last_value"
     with connection.cursor() as cursor:
-        cursor.execute(sql, [prefix])
-        row = cursor.fetchone()
-        if row is None:  # the first case with this prefix
-            CaseNumberSequence.objects.get_or_create(prefix=prefix)
-            cursor.execute(sql, [prefix])
-            row = cursor.fetchone()
-    return format_number(prefix, row[0])
+        for _ in range(2):
+            if connection.vendor == "postgresql":  # bump, read and store: one statement
+                cursor.execute(
+                    f"WITH n AS ({bump}) UPDATE {cases} SET number = %s || n.last_value::text "
+                    f"FROM n WHERE {cases}.id = %s RETURNING number",
+                    [prefix, number_stem(prefix), case_id],
+                )
+                row = cursor.fetchone()
+                if row is not None:
+                    return str(row[0])
+            else:  # SQLite has no UPDATE inside WITH; two statements, no round trips
+                cursor.execute(bump, [prefix])
+                row = cursor.fetchone()
+                if row is not None:
+                    number = format_number(prefix, row[0])
+                    update_rows(Case, {"id": case_id}, number=number)
+                    return number
+            CaseNumberSequence.objects.get_or_create(prefix=prefix)  # the first case with this prefix
+    raise RuntimeError(f"no number sequence for {prefix!r}")
 
 
 def reserve_numbers(count: int) -> int:
@@ -199,25 +213,20 @@ def _open_case(actor: Actor, **f: Any) -> Case:
     )
     _insert(case)
     tag_names = normalise_tags(f["tags"])
-    if tag_names:  # a new case has no tags yet: one INSERT, not the related manager's diff
-        insert_rows(
-            Case.tags.through, [{"case_id": case.pk, "tag_id": tag.pk} for tag in tags_named(tag_names)]
-        )
-    visibility = "public"
-    record_event(
-        case,
-        "created",
-        actor,
-        visibility=visibility,
-        data={
-            "title": title,
-            "priority": Priority(priority).label,
-            "channel": channel,
-            "team": case.team,
-            "assignee": case.assignee,
-            "tags": tag_names,
-        },
-    )
+    links = [{"case_id": case.pk, "tag_id": tag.pk} for tag in tags_named(tag_names)] if tag_names else []
+    created = {
+        "title": title,
+        "priority": Priority(priority).label,
+        "channel": channel,
+        "team": case.team,
+        "assignee": case.assignee,
+        "tags": tag_names,
+    }
+    with Writes() as writes:  # tag links, the created event and the search entry: one round trip
+        if links:  # a new case has no tags yet: one INSERT, not the related manager's diff
+            writes.insert(Case.tags.through, links)
+        record_events(case, actor, [("created", "public", created)], writes=writes)
+        search.index_document(SEARCH_KIND, case.pk, title, case.description, writes=writes)
     if f["attachments"]:
         message = Message.objects.create(
             case=case,
@@ -230,9 +239,6 @@ def _open_case(actor: Actor, **f: Any) -> Case:
             created_at=now,
         )
         store_attachments(case, message, f["attachments"])
-    search.index_document(SEARCH_KIND, case.pk, title, case.description)
-    # Taken last, so the number's lock is held as briefly as the transaction allows.
-    case.number = _next_number()
-    update_rows(Case, {"id": case.pk}, number=case.number)
+    case.number = _number_case(case.pk)
     events.publish(CaseCreated(case_id=case.pk, actor=actor))
     return fresh(case.pk)  # as the handlers (routing, triggers) left it
