@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from casework.cases.domain import LinkKind, Priority, Status
@@ -39,23 +40,51 @@ class Case(models.Model):
         choices=[(p.value, p.label) for p in Priority], default=Priority.NORMAL
     )
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.API)
+    # Foreign keys with db_index=False are indexed by Meta.indexes: by a composite
+    # index that starts with them, or by a partial one when most cases have none.
+    # Every index is written on every insert and on every change of the row.
     case_type = models.ForeignKey(
-        "automation.CaseType", null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+        "automation.CaseType",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        db_index=False,
     )
     service = models.ForeignKey(
-        "automation.ServiceDefinition", null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+        "automation.ServiceDefinition",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        db_index=False,
     )
     account = models.ForeignKey(
-        "accounts.Account", null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+        "accounts.Account",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        db_index=False,
     )
     contact = models.ForeignKey(
-        "accounts.Contact", null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+        "accounts.Contact",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        db_index=False,
     )
     entitlement = models.ForeignKey(
-        "accounts.Entitlement", null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+        "accounts.Entitlement",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        db_index=False,
     )
     team = models.ForeignKey(
-        "iam.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+        "iam.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="cases", db_index=False
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -63,12 +92,13 @@ class Case(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="assigned_cases",
+        db_index=False,
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="cases")
     custom_fields = models.JSONField(default=dict, blank=True)
     language = models.CharField(max_length=10, blank=True, default="")
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", db_index=False
     )
     is_major_issue = models.BooleanField(default=False)
     resolution_code = models.CharField(max_length=30, blank=True, default="")
@@ -104,6 +134,11 @@ class Case(models.Model):
             models.Index(fields=["sla_due_at", "id"], name="case_sla_due"),
             models.Index(fields=["contact", "-created_at"], name="case_contact"),
             models.Index(fields=["account", "-created_at"], name="case_account"),
+            # Set on few cases: indexed where set (a lookup by value still uses them).
+            *(
+                models.Index(fields=[name], name=f"case_{name}", condition=Q(**{f"{name}__isnull": False}))
+                for name in ("case_type", "service", "entitlement", "parent")
+            ),
         ]
 
     def __str__(self) -> str:
@@ -205,20 +240,20 @@ class Attachment(models.Model):
 class TimelineEvent(models.Model):
     """One entry of a case's append-only history (the audit trail)."""
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", db_index=False)
     kind = models.CharField(max_length=40)
     actor_kind = models.CharField(max_length=12)  # agent, contact, automation, system
     actor_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     actor_contact = models.ForeignKey(
-        "accounts.Contact", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "accounts.Contact", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     actor_label = models.CharField(max_length=200, blank=True, default="")
     visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.INTERNAL)
     data = models.JSONField(default=dict, blank=True)  # e.g. {"field", "before", "after"}
     message = models.ForeignKey(
-        Message, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+        Message, null=True, blank=True, on_delete=models.PROTECT, related_name="events", db_index=False
     )
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -226,7 +261,14 @@ class TimelineEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["case", "created_at", "id"], name="event_case_time")]
+        # The case by the composite index; contact and message, set on few events, where set.
+        indexes = [
+            models.Index(fields=["case", "created_at", "id"], name="event_case_time"),
+            models.Index(
+                fields=["actor_contact"], name="event_contact", condition=Q(actor_contact__isnull=False)
+            ),
+            models.Index(fields=["message"], name="event_message", condition=Q(message__isnull=False)),
+        ]
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None and not kwargs.get("force_insert"):

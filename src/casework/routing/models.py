@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from casework.routing.domain import Presence, Strategy
@@ -111,15 +112,23 @@ class CaseRouting(models.Model):
     while it waits unassigned, since when and at which priority (the queue)."""
 
     case = models.OneToOneField("cases.Case", on_delete=models.CASCADE, related_name="routing")
-    rule = models.ForeignKey(RoutingRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    team = models.ForeignKey("iam.Team", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    rule = models.ForeignKey(
+        RoutingRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    # Indexed by routing_queue, which starts with it.
+    team = models.ForeignKey(
+        "iam.Team", null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     priority = models.PositiveSmallIntegerField(default=2)
     units = models.PositiveIntegerField(default=1)  # capacity the case weighs, as last routed
     waiting_since = models.DateTimeField(null=True, blank=True)  # None: not in the queue
     last_decision = models.JSONField(default=dict, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["team", "-priority", "waiting_since"], name="routing_queue")]
+        indexes = [
+            models.Index(fields=["team", "-priority", "waiting_since"], name="routing_queue"),
+            models.Index(fields=["rule"], name="routing_rule", condition=Q(rule__isnull=False)),
+        ]
 
 
 class CapacityHold(models.Model):
