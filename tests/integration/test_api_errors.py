@@ -100,6 +100,10 @@ CASES = [
     ("GET", "/users/99999999999999999999", None, 404, "id"),
     ("GET", "/teams/99999999999999999999", None, 404, "team"),
     ("POST", "/accounts", {"name": "North\u0000wind"}, 422, "name"),
+    # email addresses (each checked once, remembered when valid)
+    ("POST", "/cases", {"title": "Printer", "contact": {"email": "not-an-address"}}, 422, "contact"),
+    ("POST", "/cases", {"title": "Printer", "contact": {"email": "a@b@example.com"}}, 422, "contact"),
+    ("POST", "/users", {"email": "dana@[127.0.0.1]"}, 422, "email"),
 ]
 
 
@@ -132,3 +136,18 @@ def test_a_list_filter_beyond_64_bits_is_never_a_server_error(admin_api: ApiClie
         assert body["items"] == []
     else:  # SQLite cannot bind it: the field is named
         assert (status, body["field"]) == (422, name), body
+
+
+def test_an_address_is_refused_every_time_and_a_valid_one_is_normalised(admin_api: ApiClient) -> None:
+    for _ in range(2):  # a refusal is never remembered as valid
+        status, body, _ = admin_api.post("/contacts", {"name": "Kim", "emails": ["kim@@example.com"]})
+        assert status == 422 and "emails" in str(named(body)), body
+    for _ in range(2):  # nor is a valid address checked differently the second time
+        status, body, _ = admin_api.post("/contacts", {"name": "Kim", "emails": ["Kim@Example.COM"]})
+        if status == 201:
+            assert body["emails"] == ["kim@example.com"], body
+        else:  # the second time the address is taken, by the first contact
+            assert status in (409, 422) and "emails" in str(named(body)), body
+    schema = admin_api.get("/openapi.json")[1]
+    emails = schema["components"]["schemas"]["ContactCreate"]["properties"]["emails"]
+    assert emails["items"]["format"] == "email"

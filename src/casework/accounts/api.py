@@ -7,10 +7,10 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
-from pydantic import EmailStr, Field
+from pydantic import Field
 
 from casework.accounts import selectors, services
-from casework.core.api_input import Strict
+from casework.core.api_input import Email, Strict
 from casework.iam.auth import require_staff, require_write
 
 router = Router(tags=["accounts"])
@@ -58,7 +58,7 @@ class ContactOut(Schema):
 
 class ContactCreate(Strict):
     name: str = Field("", max_length=200)
-    emails: list[EmailStr] = Field(..., min_length=1, max_length=20)
+    emails: list[Email] = Field(..., min_length=1, max_length=20)
     phone: str = Field("", max_length=50)
     account: int | None = None
     language: str = Field("", max_length=10)
@@ -67,7 +67,7 @@ class ContactCreate(Strict):
 
 class ContactPatch(Strict):
     name: str | None = Field(None, max_length=200)
-    emails: list[EmailStr] | None = Field(None, min_length=1, max_length=20)
+    emails: list[Email] | None = Field(None, min_length=1, max_length=20)
     phone: str | None = Field(None, max_length=50)
     account: int | None = None
     language: str | None = Field(None, max_length=10)

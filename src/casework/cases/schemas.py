@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import Any, Literal
 
 from ninja import Schema
-from pydantic import EmailStr, Field
+from pydantic import Field
 
-from casework.core.api_input import Strict
+from casework.core.api_input import Email, Strict
 
 PriorityName = Literal["urgent", "high", "normal", "low"]
 StatusName = Literal["new", "open", "pending", "on_hold", "resolved", "closed", "cancelled"]
@@ -17,7 +17,7 @@ ChannelName = Literal["email", "portal", "chat", "phone", "api", "web"]
 
 
 class ContactRef(Strict):
-    email: EmailStr
+    email: Email
     name: str = Field("", max_length=200)
 
 
@@ -62,7 +62,7 @@ class CasePatch(Strict):
 class MessageCreate(Strict):
     text: str = Field(..., min_length=1, max_length=200_000)
     html: str = Field("", max_length=400_000)
-    cc: list[EmailStr] = Field(default_factory=list, max_length=50)
+    cc: list[Email] = Field(default_factory=list, max_length=50)
     status: StatusName | None = None
 
 

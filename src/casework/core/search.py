@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import connection
 from django.db.models import BooleanField, QuerySet
@@ -39,7 +40,7 @@ def index_document(kind: str, object_id: int, title: str, body: str, *, writes: 
         f"INSERT INTO {table} (kind, object_id, title, body) VALUES (%s, %s, %s, %s) "
         "ON CONFLICT (kind, object_id) DO UPDATE SET title = excluded.title, body = excluded.body"
     )
-    params = [kind, object_id, title or "", body or ""]
+    params: list[Any] = [kind, object_id, title or "", body or ""]
     if writes is not None:
         writes.statement(sql, params)
         return

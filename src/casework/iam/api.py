@@ -7,9 +7,9 @@ from typing import Any
 from django.db import transaction
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
-from pydantic import EmailStr, Field
+from pydantic import Field
 
-from casework.core.api_input import Strict
+from casework.core.api_input import Email, Strict
 from casework.iam import selectors, services
 from casework.iam.auth import require_staff, require_write
 from casework.routing import selectors as routing
@@ -45,7 +45,7 @@ class UserOut(Schema):
 
 
 class UserCreate(Strict):
-    email: EmailStr
+    email: Email
     name: str = Field("", max_length=200)
     role: str = "agent"
     password: str | None = Field(None, min_length=8, max_length=200)
@@ -55,7 +55,7 @@ class UserCreate(Strict):
 
 
 class UserPatch(Strict):
-    email: EmailStr | None = None
+    email: Email | None = None
     name: str | None = Field(None, max_length=200)
     role: str | None = None
     is_active: bool | None = None
