@@ -8,26 +8,21 @@ case per chain and a chain deeper than the limit stops, on the timeline.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
 import logging
 from contextvars import ContextVar
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 
-from casework.automation import domain
+from casework.automation import domain, webhooks
 from casework.automation.models import (
     Playbook,
     TimeRule,
     TimeRuleMarker,
     Trigger,
-    Webhook,
-    WebhookDelivery,
 )
 from casework.automation.rendering import placeholders, render
 from casework.cases import selectors as case_selectors
@@ -424,7 +419,7 @@ def _execute(actor: Actor, case: Case, action: domain.Action, facts: dict[str, A
             raise CaseworkError(f"no playbook {p['playbook']!r}", field="playbook")
         services.start_playbook(actor, case, playbook)
     elif action.type == "webhook":
-        queue_webhook(str(p["webhook"]), case, source=source)
+        webhooks.queue_webhook(str(p["webhook"]), case, source=source)
 
 
 # --- time rules ----------------------------------------------------------------------------
@@ -489,103 +484,3 @@ def fire_time_rule(rule: TimeRule, case_id: int, actions: list[domain.Action], n
         record_event(case_id, "time_rule_fired", actor, data={"rule": rule.name})
         execute_actions(actor, load_case(case_id, set()), actions, source=f"time rule {rule.name}")
     return 1
-
-
-# --- webhooks --------------------------------------------------------------------------------
-
-RETRY_DELAYS = (60, 300, 1800, 7200, 21600)  # seconds before attempts 2..6; then failed
-
-
-def queue_webhook(name: str, case: Case, *, source: str) -> WebhookDelivery | None:
-    webhook = Webhook.objects.filter(name=name, is_active=True).first()
-    if webhook is None:
-        raise CaseworkError(f"no active webhook {name!r}", field="webhook")
-    payload = {
-        "event": "automation",
-        "source": source,
-        "case": {
-            "number": case.number,
-            "title": case.title,
-            "status": case.status,
-            "priority": PRIORITY_NAMES.get(case.priority),
-            "team": case.team.name if case.team is not None else None,
-        },
-        "sent_at": clock.now().isoformat(),
-    }
-    delivery = WebhookDelivery.objects.create(
-        webhook=webhook, case_id=case.pk, source=source[:200], payload=payload, next_attempt_at=clock.now()
-    )
-    record_event(case.pk, "webhook_queued", Actor.automation(source), data={"webhook": name})
-    transaction.on_commit(lambda: _enqueue(delivery.pk), robust=True)
-    return delivery
-
-
-def _enqueue(delivery_id: int) -> None:
-    from casework.automation.tasks import deliver_webhook
-
-    try:
-        deliver_webhook.enqueue(delivery_id)
-    except Exception:  # the sweep re-drives what a lost queue message left behind
-        log.exception("could not enqueue webhook delivery %s", delivery_id)
-
-
-def signature(secret: str, body: bytes) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
-def deliver(delivery_id: int, *, timeout: float = 10.0) -> WebhookDelivery:
-    """One attempt: POST the signed body; on failure plan the next try or mark it failed."""
-    import urllib.error
-    import urllib.request
-
-    with transaction.atomic():
-        delivery = (
-            WebhookDelivery.objects.select_for_update()
-            .select_related("webhook")
-            .filter(pk=delivery_id)
-            .first()
-        )
-        if delivery is None or delivery.status != WebhookDelivery.Status.PENDING:
-            return delivery  # type: ignore[return-value]
-        body = json.dumps(delivery.payload, sort_keys=True).encode()
-        request = urllib.request.Request(
-            delivery.webhook.url,
-            data=body,
-            method="POST",
-            headers={
-                "Content-Type": "application/json",
-                "X-Casework-Signature": signature(delivery.webhook.secret, body),
-                "X-Casework-Delivery": str(delivery.pk),
-            },
-        )
-        delivery.attempts += 1
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:  # an admin-set URL
-                delivery.last_status_code = response.status
-            delivery.status = WebhookDelivery.Status.DELIVERED
-            delivery.delivered_at = clock.now()
-            delivery.last_error = ""
-        except urllib.error.HTTPError as err:
-            delivery.last_status_code = err.code
-            delivery.last_error = f"HTTP {err.code}"
-        except (urllib.error.URLError, OSError) as err:
-            delivery.last_error = str(getattr(err, "reason", err))[:1000]
-        if delivery.status == WebhookDelivery.Status.PENDING:
-            if delivery.attempts > len(RETRY_DELAYS):
-                delivery.status = WebhookDelivery.Status.FAILED
-                delivery.next_attempt_at = None
-            else:
-                delivery.next_attempt_at = clock.now() + timedelta(
-                    seconds=RETRY_DELAYS[delivery.attempts - 1]
-                )
-        delivery.save()
-        return delivery
-
-
-def due_deliveries(now: datetime | None = None) -> list[int]:
-    now = now or clock.now()
-    return list(
-        WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now)
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:200]
-    )

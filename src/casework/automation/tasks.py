@@ -5,7 +5,7 @@ from __future__ import annotations
 from crontask import cron
 from django.tasks import task
 
-from casework.automation import engine
+from casework.automation import engine, webhooks
 
 
 @cron("*/5 * * * *")
@@ -17,7 +17,7 @@ def evaluate_time_rules() -> dict[str, int]:
 
 @task()
 def deliver_webhook(delivery_id: int) -> str:
-    delivery = engine.deliver(delivery_id)
+    delivery = webhooks.deliver(delivery_id)
     return delivery.status if delivery is not None else "missing"
 
 
@@ -25,7 +25,7 @@ def deliver_webhook(delivery_id: int) -> str:
 @task()
 def redrive_webhooks() -> int:
     """Retries whose time has come, and deliveries a lost queue message left pending."""
-    due = engine.due_deliveries()
+    due = webhooks.due_deliveries()
     for delivery_id in due:
-        engine.deliver(delivery_id)
+        webhooks.deliver(delivery_id)
     return len(due)

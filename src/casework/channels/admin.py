@@ -11,7 +11,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from casework.channels import mailboxes, notifications, outbound, services
+from casework.channels import mailboxes, notifications, outbound, review
 from casework.channels.models import (
     BurstBlock,
     InboundMessage,
@@ -92,13 +92,13 @@ class QuarantineAdmin(admin.ModelAdmin):
     @admin.action(description="Take the selected messages in again")
     def retry(self, request: HttpRequest, queryset: QuerySet[QuarantinedMessage]) -> None:
         for item in queryset.filter(state=QuarantinedMessage.State.WAITING):
-            result = services.retry_quarantined(request.user, item)
+            result = review.retry_quarantined(request.user, item)
             self.message_user(request, f"#{item.pk}: {result.outcome} {result.case_number or ''}")
 
     @admin.action(description="Discard the selected messages")
     def discard(self, request: HttpRequest, queryset: QuerySet[QuarantinedMessage]) -> None:
         for item in queryset:
-            services.discard_quarantined(request.user, item)
+            review.discard_quarantined(request.user, item)
         self.message_user(request, "Discarded.", messages.SUCCESS)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -140,4 +140,4 @@ class BurstBlockAdmin(admin.ModelAdmin):
     @admin.action(description="Lift the selected blocks")
     def lift(self, request: HttpRequest, queryset: QuerySet[BurstBlock]) -> None:
         for block in queryset:
-            services.lift_burst_block(request.user, block)
+            review.lift_burst_block(request.user, block)

@@ -11,7 +11,7 @@ from pydantic import Field
 
 from casework.cases import message_moves
 from casework.cases import selectors as case_selectors
-from casework.channels import mailboxes, services
+from casework.channels import mailboxes, review, services
 from casework.channels import selectors as sel
 from casework.core.actors import Actor
 from casework.core.api_input import Strict
@@ -205,7 +205,7 @@ def list_quarantine(request: HttpRequest, state: str = "waiting") -> list[Any]:
 def retry_quarantined(request: HttpRequest, item_id: int) -> dict[str, Any]:
     user = require_staff(request)
     require_write(request)
-    return _intake_dict(services.retry_quarantined(user, sel.get_quarantined(user, item_id)))
+    return _intake_dict(review.retry_quarantined(user, sel.get_quarantined(user, item_id)))
 
 
 @router.post(
@@ -214,7 +214,7 @@ def retry_quarantined(request: HttpRequest, item_id: int) -> dict[str, Any]:
 def discard_quarantined(request: HttpRequest, item_id: int) -> Status[None]:
     user = require_staff(request)
     require_write(request)
-    services.discard_quarantined(user, sel.get_quarantined(user, item_id))
+    review.discard_quarantined(user, sel.get_quarantined(user, item_id))
     return Status(204, None)
 
 
@@ -247,14 +247,14 @@ def inbound(request: HttpRequest, mailbox: str = "") -> Status[dict[str, Any]]:
 def accept_held(request: HttpRequest, inbound_id: int) -> dict[str, Any]:
     user = require_staff(request)
     require_write(request)
-    return _intake_dict(services.accept_held(user, sel.get_inbound(user, inbound_id)))
+    return _intake_dict(review.accept_held(user, sel.get_inbound(user, inbound_id)))
 
 
 @router.post("/mail/held/{inbound_id}/discard", response={204: None}, summary="Discard a held message")
 def discard_held(request: HttpRequest, inbound_id: int) -> Status[None]:
     user = require_staff(request)
     require_write(request)
-    services.discard_held(user, sel.get_inbound(user, inbound_id))
+    review.discard_held(user, sel.get_inbound(user, inbound_id))
     return Status(204, None)
 
 

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from casework.cases import message_moves
 from casework.cases import selectors as case_selectors
-from casework.channels import outbound, services
+from casework.channels import outbound, review, services
 from casework.channels import selectors as sel
 from casework.core.actors import Actor
 from casework.core.errors import CaseworkError
@@ -43,10 +43,10 @@ def held_decision(request: HttpRequest, inbound_id: int, decision: str) -> HttpR
         inbound = sel.get_inbound(request.user, inbound_id)
         number = inbound.case.number if inbound.case else ""
         if decision == "accept":
-            services.accept_held(request.user, inbound)
+            review.accept_held(request.user, inbound)
             notice = "The message was posted to the case."
         else:
-            services.discard_held(request.user, inbound)
+            review.discard_held(request.user, inbound)
             notice = "The message was discarded."
         return _panel(request, str(number), notice)
     except CaseworkError as exc:
@@ -101,9 +101,9 @@ def quarantine(request: HttpRequest) -> HttpResponse:
         if request.method == "POST":
             item = sel.get_quarantined(request.user, int(request.POST.get("id", "0") or 0))
             if request.POST.get("action") == "retry":
-                services.retry_quarantined(request.user, item)
+                review.retry_quarantined(request.user, item)
             else:
-                services.discard_quarantined(request.user, item)
+                review.discard_quarantined(request.user, item)
             return HttpResponseRedirect("/mail/quarantine/")
         items = list(sel.quarantine(request.user)[:200])
         blocks = list(sel.burst_blocks(request.user)[:50])

@@ -1,5 +1,6 @@
 """The routing write path: react to case events, hand cases to agents, hold and
-release capacity, keep the queue, record presence, and let leads configure it.
+release capacity and keep the queue; presence (`presence`), overflow (`overflow`)
+and leads' configuration (`configuration`) are re-exported here.
 
 Every assignment goes through `casework.cases.services.assign` as the system
 actor "Routing", with the decision's explanation as the reason.
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import timedelta
 from functools import cache
 from typing import Any
 
@@ -22,17 +22,14 @@ from casework.cases.domain import FINAL, Priority, Status
 from casework.cases.events import CaseChanged, CaseCreated
 from casework.core import clock
 from casework.core.actors import Actor
-from casework.core.errors import InvalidInput, PermissionDenied
 from casework.core.prepared import Prepared, insert_row, upsert_row
 from casework.iam import selectors as iam
-from casework.iam.domain import Role, is_staff_role, may_manage_configuration
 from casework.routing import domain, selectors
 from casework.routing.domain import AgentFacts, Decision, Presence, Rule, Strategy
 from casework.routing.models import (
     AgentState,
     CapacityHold,
     CaseRouting,
-    PresenceChange,
     TeamRouting,
 )
 
@@ -433,110 +430,6 @@ def connect() -> None:
     events.subscribe(CaseChanged, on_case_changed)
 
 
-# --- presence ------------------------------------------------------------------------
-
-
-def set_presence(by: Any, user: Any, presence: str) -> str:
-    """An agent sets their own presence; leads and admins may set anyone's. Going
-    online offers the agent's teams' queues; going offline returns their new,
-    untouched cases to the queue (per team setting). Audited, not on timelines."""
-    try:
-        value = Presence(presence)
-    except ValueError:
-        raise InvalidInput(
-            f"unknown presence {presence!r}; one of {', '.join(p.value for p in Presence)}", field="presence"
-        ) from None
-    if by is not None and by.pk != user.pk and not may_manage_configuration(by.role):
-        raise PermissionDenied("only leads and admins may set someone else's presence", field="presence")
-    if not is_staff_role(user.role) or user.role == Role.CUSTOMER:
-        raise InvalidInput(f"{user} is not an agent", field="user")
-    with transaction.atomic():
-        _ensure_state(user.pk)
-        state = AgentState.objects.select_for_update().get(user_id=user.pk)
-        before = state.presence
-        if before == value:
-            return value
-        now = clock.now()
-        AgentState.objects.filter(pk=state.pk).update(presence=value, presence_changed_at=now)
-        PresenceChange.objects.create(
-            user=user,
-            before=before,
-            after=value,
-            changed_by=by,
-            changed_by_label=str(by) if by is not None else ROUTER_LABEL,
-            at=now,
-        )
-        if value == Presence.ONLINE:
-            _pass_for_agent(user.pk)
-        elif value == Presence.OFFLINE:
-            _return_untouched(user)
-    return value
-
-
-def _return_untouched(user: Any) -> None:
-    held = dict(CapacityHold.objects.filter(user_id=user.pk).values_list("case_id", "case__team_id"))
-    if not held:
-        return
-    settings = selectors.team_settings_many({t for t in held.values() if t is not None})
-    returning = [
-        cid
-        for cid in selectors.untouched_case_ids(user.pk, held)
-        if held[cid] is not None and settings[held[cid]].return_untouched_on_offline
-    ]
-    teams = set()
-    for case_id in returning:
-        case = selectors.routing_case(case_id)
-        reason = {
-            "why": f"{user} went offline: the untouched case returns to the queue",
-            "winner": None,
-            "strategy": settings[held[case_id]].strategy,
-        }
-        case_services.assign(router(), case, assignee=None, reason=reason)
-        teams.add(held[case_id])
-    for team_id in teams:
-        run_queue_pass(team_id)
-
-
-# --- overflow --------------------------------------------------------------------
-
-
-def overflow_waiting_cases() -> int:
-    """Move cases waiting longer than their team's overflow time to its fallback
-    team, and offer them there. Idempotent: a moved case waits afresh."""
-    moved = 0
-    now = clock.now()
-    for team in TeamRouting.objects.filter(overflow_minutes__gt=0, fallback_team__isnull=False):
-        cutoff = now - timedelta(minutes=team.overflow_minutes)
-        ids = list(
-            CaseRouting.objects.filter(team_id=team.team_id, waiting_since__lte=cutoff)
-            .order_by("-priority", "waiting_since")
-            .values_list("case_id", flat=True)
-        )
-        for case_id in ids:
-            with transaction.atomic():
-                row = (
-                    CaseRouting.objects.select_for_update()
-                    .filter(case_id=case_id, team_id=team.team_id, waiting_since__lte=cutoff)
-                    .first()
-                )
-                if row is None:
-                    continue  # taken meanwhile, or moved by a concurrent run
-                case = selectors.routing_case(case_id)
-                if case.assignee_id is not None or case.team_id != team.team_id:
-                    continue
-                fallback = iam.get_team(team.fallback_team_id)  # type: ignore[arg-type]
-                minutes = int((now - row.waiting_since).total_seconds() // 60)  # type: ignore[operator]
-                reason = {
-                    "why": f"unassigned for {minutes} minutes in {case.team}: overflow to {fallback}",
-                    "overflow_from": str(case.team),
-                    "winner": None,
-                }
-                case_services.assign(router(), case, team=fallback, reason=reason)
-                route_case(case_id)
-                moved += 1
-    return moved
-
-
 def reassign(by: Any, case_number: str, assignee_id: int | None) -> Any:
     """A lead reassigns from the lead's view (may exceed capacity, as a person may)."""
     selectors.require_lead(by)
@@ -564,7 +457,7 @@ __all__ = [
     "update_team_routing",
 ]
 
-# Configuration lives in its own module (a concept of its own); callers use it from here too.
+# Configuration, presence and overflow live in modules of their own; callers use them from here too.
 from casework.routing.configuration import (  # noqa: E402
     RULE_FIELDS,
     create_rule,
@@ -576,5 +469,7 @@ from casework.routing.configuration import (  # noqa: E402
     update_rule,
     update_team_routing,
 )
+from casework.routing.overflow import overflow_waiting_cases  # noqa: E402
+from casework.routing.presence import set_presence  # noqa: E402
 
 __all__ += ["RULE_FIELDS", "update_rule"]

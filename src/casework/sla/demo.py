@@ -8,7 +8,7 @@ from typing import Any
 from casework.accounts.models import Entitlement
 from casework.cases import selectors as case_selectors
 from casework.core import clock
-from casework.sla import services
+from casework.sla import breaches, services
 from casework.sla.models import BusinessCalendar, SlaPolicy
 
 OFFICE_HOURS = {d: [["08:00", "12:00"], ["13:00", "17:30"]] for d in ("mon", "tue", "wed", "thu", "fri")}
@@ -72,4 +72,4 @@ def load_demo(ctx: Any) -> None:
             )
     for case in ctx.cases:
         services.attach_clocks(case_selectors.get_case_by_id(case.pk))
-    services.sweep()
+    breaches.sweep()

@@ -5,14 +5,14 @@ from __future__ import annotations
 from crontask import cron
 from django.tasks import task
 
-from casework.sla import services
+from casework.sla import breaches, services
 
 
 @cron("* * * * *")
 @task()
 def sweep_sla_clocks() -> dict[str, int]:
     """Fire due warnings and breaches; idempotent and safe to run in two workers at once."""
-    result = services.sweep()
+    result = breaches.sweep()
     return {"looked_at": result.looked_at, "warnings": result.warnings, "breaches": result.breaches}
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from casework.automation import configuration, engine
+from casework.automation import configuration, webhooks
 from casework.automation.models import WebhookDelivery
 
 
@@ -59,19 +59,19 @@ def test_an_urgent_case_is_posted_to_the_crm_signed_and_retried_until_it_lands(
         },
     )
     enqueued: list[int] = []
-    monkeypatch.setattr(engine, "_enqueue", enqueued.append)
+    monkeypatch.setattr(webhooks, "_enqueue", enqueued.append)
     state.status = 503
     with django_capture_on_commit_callbacks(execute=True):
         case = make_case(priority="urgent")
     delivery = WebhookDelivery.objects.get(webhook=hook)
     assert enqueued == [delivery.pk]  # queued only once the case was committed
 
-    first = engine.deliver(delivery.pk)
+    first = webhooks.deliver(delivery.pk)
     assert (first.status, first.attempts, first.last_status_code) == ("pending", 1, 503)
     assert first.next_attempt_at is not None
 
     state.status = 200
-    second = engine.deliver(delivery.pk)
+    second = webhooks.deliver(delivery.pk)
     assert (second.status, second.attempts) == ("delivered", 2)
     headers, body = state.requests[-1]
     expected = "sha256=" + hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
@@ -83,7 +83,7 @@ def test_a_webhook_that_never_answers_is_marked_failed(make_case):
     hook = configuration.save_document("webhooks", {"name": "Dead", "url": "http://127.0.0.1:9/nothing"})
     case = make_case()
     delivery = WebhookDelivery.objects.create(webhook=hook, case=case, payload={"x": 1})
-    for _ in range(len(engine.RETRY_DELAYS) + 1):
-        result = engine.deliver(delivery.pk, timeout=1)
-    assert (result.status, result.attempts) == ("failed", len(engine.RETRY_DELAYS) + 1)
+    for _ in range(len(webhooks.RETRY_DELAYS) + 1):
+        result = webhooks.deliver(delivery.pk, timeout=1)
+    assert (result.status, result.attempts) == ("failed", len(webhooks.RETRY_DELAYS) + 1)
     assert result.last_error

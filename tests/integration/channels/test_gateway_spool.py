@@ -10,7 +10,7 @@ import time_machine
 from django.core.management import call_command
 
 from casework.cases.models import Case
-from casework.channels import services
+from casework.channels import review, services
 from casework.channels.models import InboundMessage, QuarantinedMessage
 from casework.channels.tasks import sort_stuck_inbound
 from casework.core import clock
@@ -66,5 +66,5 @@ def test_stored_message_that_cannot_be_sorted_goes_to_quarantine_and_can_be_retr
     item = QuarantinedMessage.objects.get()
     assert "sorter bug" in item.error and not InboundMessage.objects.exists()
     monkeypatch.undo()
-    again = services.retry_quarantined(admin_user, item)
+    again = review.retry_quarantined(admin_user, item)
     assert again.outcome == "new_case" and Case.objects.get().title == "Breaks the sorter"

@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 
 from casework.cases.models import Case, Message, TimelineEvent
-from casework.channels import domain, mailboxes, services
+from casework.channels import domain, mailboxes, review, services
 from casework.channels.models import BurstBlock, InboundMessage, OutboundDelivery, QuarantinedMessage
 from tests.factories import AccountFactory
 from tests.integration.channels.support import compose
@@ -110,7 +110,7 @@ def test_stranger_with_the_case_token_in_the_subject_is_held_not_posted(mailbox:
     assert TimelineEvent.objects.filter(case__number=number, kind="email_held").exists()
     # An agent vouches for the sender: now it posts, as that sender.
     held = InboundMessage.objects.get(pk=result.inbound_id)
-    accepted = services.accept_held(agent, held)
+    accepted = review.accept_held(agent, held)
     assert accepted.outcome == "posted"
     assert Message.objects.filter(case__number=number, from_address="mallory@evil.example").count() == 1
 
@@ -121,7 +121,7 @@ def test_unknown_address_replying_on_a_known_thread_is_held(mailbox: Any, agent:
         compose(sender="colleague@other.example", in_reply_to="<root2@customer.example>")
     )
     assert result.outcome == "held" and result.case_number == first.case_number
-    services.discard_held(agent, InboundMessage.objects.get(pk=result.inbound_id))
+    review.discard_held(agent, InboundMessage.objects.get(pk=result.inbound_id))
     assert InboundMessage.objects.get(pk=result.inbound_id).outcome == "discarded"
 
 
@@ -147,10 +147,10 @@ def test_unreadable_message_is_quarantined_and_retried_by_an_admin(mailbox: Any,
     assert result.outcome == "quarantined"
     item = QuarantinedMessage.objects.get(pk=result.quarantine_id)
     assert item.state == "waiting" and item.error == "no headers"
-    again = services.retry_quarantined(admin_user, item)
+    again = review.retry_quarantined(admin_user, item)
     assert again.outcome == "quarantined"
     assert QuarantinedMessage.objects.count() == 1 and QuarantinedMessage.objects.get().attempts == 2
-    services.discard_quarantined(admin_user, item)
+    review.discard_quarantined(admin_user, item)
     assert QuarantinedMessage.objects.get().state == "discarded"
 
 

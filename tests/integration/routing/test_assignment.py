@@ -12,6 +12,7 @@ from casework.cases import services as case_services
 from casework.cases.models import Case, TimelineEvent
 from casework.core import clock
 from casework.core.actors import Actor
+from casework.core.errors import InvalidInput, PermissionDenied
 from casework.routing import services
 from casework.routing.models import CaseRouting, PresenceChange, RoutingRule
 from casework.routing.tasks import overflow_waiting_cases
@@ -175,7 +176,7 @@ def test_presence_changes_are_audited_not_on_case_timelines(make_agent, make_cas
 def test_an_agent_may_not_set_someone_elses_presence(make_agent) -> None:
     ann = make_agent("Ann")
     bob = make_agent("Bob")
-    with pytest.raises(services.PermissionDenied):
+    with pytest.raises(PermissionDenied):
         services.set_presence(ann, bob, "offline")
 
 
@@ -302,11 +303,11 @@ def test_partner_team_receives_cases_through_rules_and_sees_only_those(
 
 
 def test_rules_validate_their_input(lead) -> None:
-    with pytest.raises(services.InvalidInput) as exc:
+    with pytest.raises(InvalidInput) as exc:
         services.create_rule(lead, {"name": "Bad", "mandatory_skills": {"billing": 9}})
     assert exc.value.field == "mandatory_skills.billing"
     agent = UserFactory(role="agent")
-    with pytest.raises(services.PermissionDenied):
+    with pytest.raises(PermissionDenied):
         services.create_rule(agent, {"name": "Nope"})
     assert RoutingRule.objects.count() == 0
 

@@ -12,7 +12,7 @@ from casework.cases.models import Case, TimelineEvent
 from casework.core import events
 from casework.core.actors import Actor
 from casework.core.notify import Notification
-from casework.sla import services
+from casework.sla import breaches
 from casework.sla.events import ClockBreached, ClockWarned
 from casework.sla.models import SlaClock
 from tests.factories import UserFactory
@@ -109,17 +109,17 @@ def test_priority_raised_after_three_hours_recomputes_from_creation(
     assert first.started_at == datetime(2026, 11, 23, 9, tzinfo=UTC)
     change = first.history.get(kind="target_changed")
     assert "priority normal → high" in change.data["reason"]
-    assert services.sweep().breaches == 1
+    assert breaches.sweep().breaches == 1
     assert clock_of(case, "first_response").display_state == "breached"
 
 
 def test_warning_fires_once_at_75_percent(traveller, policy, make_case, captured) -> None:
     case = make_case(priority="normal")  # first response 4 h: 50 % at 11:00, 75 % at 13:00
     traveller.move_to(datetime(2026, 11, 23, 11, 30, tzinfo=UTC))
-    services.sweep()
+    breaches.sweep()
     traveller.move_to(datetime(2026, 11, 23, 13, 5, tzinfo=UTC))
-    assert services.sweep().warnings == 1
-    assert services.sweep().warnings == 0
+    assert breaches.sweep().warnings == 1
+    assert breaches.sweep().warnings == 0
     warned = [e for e in captured if isinstance(e, ClockWarned) and e.metric == "first_response"]
     assert [w.threshold_percent for w in warned] == [50, 75]
     assert clock_of(case, "first_response").warned_percents == [50, 75]
@@ -139,8 +139,8 @@ def test_breach_after_downtime_fires_once_on_the_next_sweep(
     policy.save()
     case = make_case(priority="normal", assignee=agent)
     traveller.move_to(datetime(2026, 11, 24, 16, tzinfo=UTC))  # the sweep did not run for a day
-    assert services.sweep().breaches == 2
-    assert services.sweep().breaches == 0
+    assert breaches.sweep().breaches == 2
+    assert breaches.sweep().breaches == 0
     breached = [e for e in captured if isinstance(e, ClockBreached)]
     # First response breached at 14:00; raising the priority to urgent then made resolution
     # due retroactively at 13:00 Monday, so it breached too, in the same sweep, once.
@@ -163,7 +163,7 @@ def test_clock_met_after_its_due_time_stays_breached(traveller, policy, make_cas
     case_services.post_reply(Actor.agent(agent), case, text="Sorry for the wait")
     first = clock_of(case, "first_response")
     assert first.display_state == "breached" and first.met_at is not None and first.state == "met"
-    assert services.sweep().breaches == 0
+    assert breaches.sweep().breaches == 0
 
 
 def test_next_response_runs_from_the_first_unanswered_customer_message(
@@ -206,7 +206,7 @@ def test_resolving_meets_resolution_and_reopening_resumes_it(
 def test_no_policy_means_no_clocks(traveller, make_case) -> None:
     case = make_case()
     assert not SlaClock.objects.filter(case=case).exists()
-    assert services.sweep().looked_at == 0
+    assert breaches.sweep().looked_at == 0
 
 
 def test_policy_that_starts_to_apply_counts_from_creation(
@@ -236,7 +236,7 @@ def test_breach_moves_case_to_escalation_team(traveller, policy, make_case) -> N
     policy.save()
     case = make_case(priority="urgent")
     traveller.shift(2 * H)
-    assert services.sweep().breaches == 1
+    assert breaches.sweep().breaches == 1
     case.refresh_from_db()
     assert case.team_id == team2.pk
     assert TimelineEvent.objects.filter(case=case, kind="team_changed", actor_label="SLA").exists()

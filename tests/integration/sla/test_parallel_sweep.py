@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 
 from casework.core import events
-from casework.sla import services
+from casework.sla import breaches
 from casework.sla.events import ClockBreached
 from casework.sla.models import SlaClock
 
@@ -35,7 +35,7 @@ def test_two_sweeps_in_parallel_fire_each_breach_once(traveller, policy, make_ca
     def worker() -> None:
         try:
             start.wait()
-            results.append(services.sweep())
+            results.append(breaches.sweep())
         except BaseException as exc:
             errors.append(exc)
         finally:
@@ -56,4 +56,4 @@ def test_two_sweeps_in_parallel_fire_each_breach_once(traveller, policy, make_ca
         breached_at__isnull=True, state="running", next_check_at__isnull=False
     ).exists()
     # Whatever one sweep skipped as busy, a later sweep finds nothing left to fire.
-    assert services.sweep().breaches == 0
+    assert breaches.sweep().breaches == 0
