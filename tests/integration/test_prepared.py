@@ -60,9 +60,16 @@ def test_each_argument_lands_in_its_own_place(make_case: Any) -> None:
     assert row["number"] == first.number and isinstance(row["created_at"], datetime)
 
 
-def test_select_related_is_refused_when_first_used(db: Any) -> None:
-    with pytest.raises(ValueError, match="select_related"):
-        Prepared(lambda pk: Case.objects.select_related("team").filter(pk=pk)).first(1)
+def test_related_rows_come_in_the_same_statement(make_case: Any, django_assert_num_queries: Any) -> None:
+    with_team = make_case(title="Router down")
+    without = make_case(title="No team", team=None)
+    read = Prepared(lambda pk: Case.objects.select_related("team", "assignee").filter(pk=pk))
+    read.first(with_team.pk)  # compiled on first use
+    team_name = with_team.team.name
+    with django_assert_num_queries(2):
+        got, alone = read.first(with_team.pk), read.first(without.pk)
+        assert got.team.name == team_name and got.assignee is None
+        assert alone.team is None
 
 
 def test_insert_and_update_store_what_the_orm_stores(make_case: Any) -> None:

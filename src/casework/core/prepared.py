@@ -4,8 +4,8 @@ Django compiles a queryset on every run: for the 33-column case row that is half
 a millisecond of Python, twenty times the query itself on SQLite. The write
 paths (assignment, SLA clocks, triggers) read the same few shapes for every
 case they touch. A `Prepared` keeps a shape's SQL per database and binds new ids;
-rows come back through Django's own converters, as model instances (without
-select_related) or as values, just as the queryset would give them.
+rows come back through Django's own converters, as model instances (with their
+select_related rows) or as values, just as the queryset would give them.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from django.db.models.query import (
     QuerySet,
     ValuesIterable,
     ValuesListIterable,
+    get_related_populators,
 )
 
 _SENTINEL = -7_300_000_000_000  # an id no row has: marks where each argument goes
@@ -126,12 +127,21 @@ def _maker(queryset: QuerySet[Any], compiler: Any, alias: str) -> Callable[[Any]
     kind = queryset._iterable_class
     if kind is ModelIterable:
         info = compiler.klass_info
-        if info.get("related_klass_infos"):
-            raise ValueError("select_related is not supported: read related rows by id")
         model = info["model"]
         start, end = info["select_fields"][0], info["select_fields"][-1] + 1
         names = [s[0].target.attname for s in compiler.select[start:end]]
-        return lambda row: model.from_db(alias, names, row[start:end])
+        # select_related rows are joined in and set on the instance as Django does it.
+        related = get_related_populators(info, compiler.select, alias, queryset._fetch_mode)  # type: ignore[attr-defined]
+        if not related:
+            return lambda row: model.from_db(alias, names, row[start:end])
+
+        def make(row: Any) -> Any:
+            instance = model.from_db(alias, names, row[start:end])
+            for populator in related:
+                populator.populate(row, instance)
+            return instance
+
+        return make
     if kind is FlatValuesListIterable:
         return lambda row: row[0]
     if kind is ValuesListIterable:
