@@ -210,3 +210,25 @@ def test_an_upsert_inserts_the_row_then_sets_only_the_values_given(db: Any) -> N
     assert (doc.title, doc.body) == ("Printer jams", "Tray 2 again")
     upsert_row(SearchDocument, {"kind": "case", "object_id": 42})
     assert SearchDocument.objects.get(kind="case", object_id=42).title == ""
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite locks the whole database instead")
+@pytest.mark.django_db(transaction=True)
+def test_a_prepared_locking_read_holds_its_rows_until_commit(make_case: Any) -> None:
+    import psycopg
+    from django.db import transaction
+
+    case = make_case(title="Locked")
+    locking = Prepared(
+        lambda pk: Case.objects.select_for_update(of=("self",)).select_related("team").filter(pk=pk)
+    )
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    with psycopg.connect(**params, autocommit=True) as other:
+        for _ in range(2):  # compiled on the first run, bound on the second
+            with transaction.atomic():
+                assert locking.first(case.pk).team is not None
+                with pytest.raises(psycopg.errors.LockNotAvailable):
+                    other.execute("SELECT id FROM cases_case WHERE id = %s FOR UPDATE NOWAIT", [case.pk])
+            other.execute("SELECT id FROM cases_case WHERE id = %s FOR UPDATE NOWAIT", [case.pk])

@@ -192,13 +192,19 @@ def _resume(c: SlaClock, now: datetime, *, reason: str, kind: str = "resumed") -
     _history(c, kind, now, reason=reason, due_at=c.due_at, paused_seconds=c.paused_seconds)
 
 
-def _clocks(case_id: int) -> dict[str, SlaClock]:
-    rows = (
+# Read on every message and change of a case with clocks: compiled once (inside a
+# transaction, as select_for_update requires), locked, with policy and calendar.
+_CLOCKS = Prepared(
+    lambda case_id: (
         SlaClock.objects.select_for_update(of=("self",))
         .select_related("policy__calendar")
         .filter(case_id=case_id)
     )
-    return {c.metric: c for c in rows}
+)
+
+
+def _clocks(case_id: int) -> dict[str, SlaClock]:
+    return {c.metric: c for c in _CLOCKS.all(case_id)}
 
 
 # --- reacting to case events (atomic handlers, inside the case's transaction) --------------
