@@ -141,13 +141,17 @@ def route_case(
     rule: Rule | None = _UNKNOWN,
     waiting_since: Any = None,
     created_here: bool = False,
+    also_record: dict[str, Any] | None = None,
 ) -> Decision | None:
     """Offer one case to its team's agents. Returns the decision, or None when the
     case is not routable (assigned, closed, no team). `reroute_from`: the agent who
     had it before a reopen, preferred when still eligible. `case`: the case when
     the caller has just read it; `rule`: the routing rule when the caller has just
     matched it; `waiting_since`: its place in the queue, when the caller knows it;
-    `created_here`: `case` was made in this transaction (see cases.services.update_case)."""
+    `created_here`: `case` was made in this transaction (see cases.services.update_case);
+    `also_record`: more columns for the routing row's write (a new case's rule and
+    units, so that its row is written once)."""
+    extra = also_record or {}
     case = case if case is not None else selectors.routing_case(case_id)
     if case.status not in selectors.ROUTABLE or case.team_id is None:
         return None
@@ -205,7 +209,10 @@ def route_case(
             row = CaseRouting.objects.filter(case_id=case.pk).first()
             since = row.waiting_since if row and row.waiting_since else clock.now()
         _record(
-            case.pk, team_id=case.team_id, priority=case.priority, waiting_since=since, last_decision=reason
+            case.pk,
+            **{**extra, "team_id": case.team_id, "priority": case.priority},
+            waiting_since=since,
+            last_decision=reason,
         )
         return decision
     won = decision.winner
@@ -217,12 +224,12 @@ def route_case(
     if not recorded:
         _record(
             case.pk,
-            team_id=case.team_id,
-            priority=case.priority,
-            units=facts.units,
+            **{**extra, "team_id": case.team_id, "priority": case.priority, "units": facts.units},
             waiting_since=None,
             last_decision=reason,
         )
+    elif extra:  # the row was there (a rule's change made it): add what it lacks
+        _record(case.pk, **extra)
     if case.assignee_id == winner.pk:
         case_services.assign(router(), case, reason=reason, inside_caller=True)
         timeline.record_event(case, "routed", router(), data={"reason": reason})
@@ -345,14 +352,7 @@ def on_case_created(event: CaseCreated) -> None:
         return
     rule = domain.first_matching_rule(selectors.active_rules(), facts)
     since = clock.now() if case.team_id else None
-    _record(
-        case.pk,
-        rule_id=rule.id if rule else None,
-        team_id=case.team_id,
-        priority=case.priority,
-        units=facts.units,
-        waiting_since=since,
-    )
+    first = {"rule_id": rule.id if rule else None, "units": facts.units}
     if rule is not None:
         changes: dict[str, Any] = {}
         if rule.team_id is not None and rule.team_id != case.team_id:
@@ -364,7 +364,11 @@ def on_case_created(event: CaseCreated) -> None:
             case_services.update_case(router(), case, changes, event_data={"rule": rule.name})
             case = selectors.routing_case(case.pk)
             facts = selectors.case_facts(case)
-    route_case(case.pk, case=case, facts=facts, rule=rule, waiting_since=since, created_here=True)
+    decision = route_case(
+        case.pk, case=case, facts=facts, rule=rule, waiting_since=since, created_here=True, also_record=first
+    )
+    if decision is None:  # not routable: routing's row is still written, once
+        _record(case.pk, **first, team_id=case.team_id, priority=case.priority, waiting_since=since)
 
 
 def on_case_changed(event: CaseChanged) -> None:

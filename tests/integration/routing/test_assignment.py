@@ -78,6 +78,36 @@ def test_rule_moves_the_case_to_its_team_and_raises_priority(make_agent, make_ca
     )
 
 
+@pytest.mark.parametrize("online", [True, False])
+def test_a_new_cases_routing_row_keeps_its_rule_and_size(make_agent, make_case, team, online) -> None:
+    """Whether an agent takes the case at once or it waits, and whether the rule
+    changed the case or not: the row says which rule matched and what it weighs."""
+    billing = TeamFactory(name="Billing")
+    make_agent("Bea", teams=[billing], presence="online" if online else "offline", capacity=5)
+    make_agent("Ann", presence="online" if online else "offline", capacity=5)
+    moving = services.create_rule(
+        None,
+        {
+            "name": "VIP billing",
+            "conditions": [{"field": "tags", "op": "contains", "value": "vip"}],
+            "team": billing.pk,
+            "priority_adjustment": 1,
+        },
+    )
+    staying = services.create_rule(
+        None, {"name": "Invoices", "conditions": [{"field": "text", "op": "contains", "value": "invoice"}]}
+    )
+    for title, tags, rule in (("Refund please", ["vip"], moving), ("Invoice wrong", [], staying)):
+        case = make_case(title=title, tags=tags)
+        row = CaseRouting.objects.get(case=case)
+        assert (row.rule_id, row.units) == (rule.pk, 1)
+        assert row.last_decision["rule"] == rule.name
+        assert (row.waiting_since is None) == online and (fresh(case).assignee is not None) == online
+    unmatched = make_case(title="Printer", team=None)  # no team: not routable, still recorded
+    row = CaseRouting.objects.get(case=unmatched)
+    assert (row.rule_id, row.team_id, row.waiting_since) == (None, None, None)
+
+
 def test_nobody_eligible_waits_in_the_queue_in_priority_and_age_order(make_agent, make_case, team) -> None:
     ann = make_agent("Ann", capacity=1, presence="offline")
     with time_machine.travel("2026-11-23 09:00Z", tick=False):
