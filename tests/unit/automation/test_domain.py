@@ -243,3 +243,27 @@ def test_a_chain_lets_a_trigger_fire_once_and_stops_past_the_depth_limit():
     assert chain.may_fire(1, 11)
     chain.depth = 3
     assert chain.too_deep
+
+
+@pytest.mark.parametrize(
+    ("parse", "raw", "path"),
+    [
+        (domain.parse_schema, [{"key": "order", "type": "text", "colour": "red"}], "fields.0.colour"),
+        (
+            domain.parse_conditions,
+            {"all": [{"field": "status", "op": "is", "value": "open", "x": 1}]},
+            "conditions.all.0.x",
+        ),
+        (domain.parse_actions, [{"type": "add_tag", "tag": "vip", "when": "now"}], "actions.0.when"),
+        (domain.parse_stages, [{"name": "Triage", "steps": [], "owner": "me"}], "stages.0.owner"),
+        (
+            domain.parse_stages,
+            [{"name": "Triage", "steps": [{"key": "a", "title": "A", "zz": 1}]}],
+            "stages.0.steps.0.zz",
+        ),
+    ],
+)
+def test_an_unknown_setting_is_refused_by_name_at_every_level(parse, raw, path):
+    with pytest.raises(domain.RuleError) as err:
+        parse(raw)
+    assert (err.value.path, err.value.message) == (path, "unknown setting")

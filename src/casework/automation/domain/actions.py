@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from casework.automation.domain.conditions import PRIORITIES, STATUSES, folded
-from casework.automation.domain.errors import RuleError
+from casework.automation.domain.errors import RuleError, refuse_unknown
 
 ACTION_TYPES = {
     "set": {"field", "value"},
@@ -67,9 +67,7 @@ def parse_actions(raw: Any, *, macro: bool = False) -> list[Action]:
         if kind not in ACTION_TYPES:
             raise RuleError(f"{where}.type", f"one of {', '.join(ACTION_TYPES)}")
         params = {k: v for k, v in item.items() if k != "type"}
-        extra = sorted(set(params) - ACTION_TYPES[kind])
-        if extra:
-            raise RuleError(f"{where}.{extra[0]}", "unknown setting")
+        refuse_unknown(params, ACTION_TYPES[kind], where)
         missing = sorted(REQUIRED_ACTION_KEYS.get(kind, set()) - set(params))
         if missing:
             raise RuleError(f"{where}.{missing[0]}", "this action needs it")

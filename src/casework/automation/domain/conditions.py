@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from casework.automation.domain.errors import RuleError
+from casework.automation.domain.errors import RuleError, refuse_unknown
 
 OPERATORS = (
     "is",
@@ -88,9 +88,7 @@ def parse_conditions(raw: Any, *, time_rule: bool = False) -> ConditionSet:
             where = f"conditions.{group}.{i}"
             if not isinstance(item, Mapping):
                 raise RuleError(where, "a condition is {field, op, value}")
-            extra = sorted(set(item) - {"field", "op", "value"})
-            if extra:
-                raise RuleError(f"{where}.{extra[0]}", "unknown setting")
+            refuse_unknown(item, ("field", "op", "value"), where)
             name = str(item.get("field") or "")
             if not _known_field(name):
                 raise RuleError(f"{where}.field", f"unknown field {name!r}")

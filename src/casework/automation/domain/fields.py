@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from casework.automation.domain.errors import RuleError
+from casework.automation.domain.errors import RuleError, refuse_unknown
 
 FIELD_TYPES = ("text", "long_text", "number", "date", "select", "multi_select", "checkbox", "user", "account")
 SCHEMA_KEYS = {
@@ -49,9 +49,7 @@ def parse_schema(raw: Any) -> list[FieldSpec]:
         where = f"fields.{i}"
         if not isinstance(item, Mapping):
             raise RuleError(where, "each field is an object with key, label and type")
-        unknown = sorted(set(item) - SCHEMA_KEYS)
-        if unknown:
-            raise RuleError(f"{where}.{unknown[0]}", "unknown setting")
+        refuse_unknown(item, SCHEMA_KEYS, where)
         key = str(item.get("key") or "")
         if not key.isidentifier():
             raise RuleError(f"{where}.key", "a key is letters, digits and underscores")

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from casework.automation.domain.errors import RuleError
+from casework.automation.domain.errors import RuleError, refuse_unknown
 from casework.automation.domain.fields import FieldSpec, is_empty
 
 STEP_KINDS = ("instruction", "checklist", "task", "fields", "approval")
@@ -39,15 +39,12 @@ def parse_stages(raw: Any, field_keys: Iterable[str] | None = None) -> list[Step
         where = f"stages.{i}"
         if not isinstance(stage, Mapping) or not str(stage.get("name") or "").strip():
             raise RuleError(f"{where}.name", "each stage has a name")
-        if set(stage) - {"name", "steps"}:
-            raise RuleError(f"{where}.{sorted(set(stage) - {'name', 'steps'})[0]}", "unknown setting")
+        refuse_unknown(stage, ("name", "steps"), where)
         for j, item in enumerate(stage.get("steps") or []):
             at = f"{where}.steps.{j}"
             if not isinstance(item, Mapping):
                 raise RuleError(at, "each step is an object")
-            unknown = sorted(set(item) - STEP_KEYS)
-            if unknown:
-                raise RuleError(f"{at}.{unknown[0]}", "unknown setting")
+            refuse_unknown(item, STEP_KEYS, at)
             key = str(item.get("key") or "")
             if not key or len(key) > 100:
                 raise RuleError(f"{at}.key", "each step has a key")
