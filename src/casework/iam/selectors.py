@@ -64,11 +64,11 @@ def list_teams() -> QuerySet[Team]:
     return Team.objects.select_related("partner_organisation").order_by("name")
 
 
-_TEAM = Prepared(lambda pk: Team.objects.filter(pk=pk))
+_TEAM = Prepared(lambda pk: Team.objects.select_related("partner_organisation").filter(pk=pk))
 
 
 def get_team(team_id: int) -> Team:
-    """The team (its partner organisation, when it has one, loads on use)."""
+    """The team with its partner organisation (None for an in-house team)."""
     team = _TEAM.first(team_id)
     if team is None:
         raise NotFound(f"no team {team_id}", field="team")
