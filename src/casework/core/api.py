@@ -10,7 +10,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from casework.core.api_input import LARGEST, field_out_of_range
-from casework.core.errors import CaseworkError
+from casework.core.errors import CaseworkError, InvalidInput
 
 _LOCATIONS = {"body", "query", "path", "header", "form", "file", "cookie", "payload"}
 
@@ -55,14 +55,8 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(OverflowError)
     def out_of_range(request: HttpRequest, exc: OverflowError) -> HttpResponse:
         field = field_out_of_range(request)
-        message = f"is larger than {LARGEST}"
-        body = {
-            "code": "invalid",
-            "message": f"{field or 'a number'} {message}",
-            "field": field,
-            "errors": [{"field": field, "message": message}],
-        }
-        return api.create_response(request, body, status=422)
+        error = InvalidInput(f"{field or 'a number'} is larger than {LARGEST}", field=field)
+        return api.create_response(request, error.as_dict(), status=error.status)
 
     @api.exception_handler(RequestDataTooBig)
     def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:

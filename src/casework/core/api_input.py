@@ -27,6 +27,8 @@ from django.urls import Resolver404, resolve
 from pydantic import AfterValidator, BaseModel, ConfigDict, WithJsonSchema
 from pydantic.networks import validate_email
 
+from casework.core.errors import InvalidInput
+
 NUL = "contains a NUL character, which cannot be stored"
 LARGEST = 2**63 - 1
 _LONG_INTEGER = re.compile(r"\s*[+-]?\d{19,}\s*")  # 2**63 has 19 digits
@@ -113,15 +115,8 @@ class RefuseNulCharacters:
         if request.path_info.startswith("/api/"):
             field = _in_path(request) or _in_query(request) or _in_body(request)
             if field is not None:
-                return JsonResponse(
-                    {
-                        "code": "invalid",
-                        "message": f"{field} {NUL}",
-                        "field": field,
-                        "errors": [{"field": field, "message": NUL}],
-                    },
-                    status=422,
-                )
+                error = InvalidInput(f"{field} {NUL}", field=field)
+                return JsonResponse(error.as_dict(), status=error.status)
         return self.get_response(request)
 
 
