@@ -345,3 +345,16 @@ def test_every_listed_case_has_the_documented_shape(api: ApiClient, team) -> Non
     for item in items:
         assert set(item) == set(CaseOut.model_fields)
         CaseOut.model_validate(item)
+
+
+def test_a_page_of_cases_is_read_in_seven_statements(api: ApiClient, team) -> None:
+    """The token with its user, the caller's teams, the page's ids, the rows with
+    their related names, the tags, the SLA clocks and the surveys; on PostgreSQL no
+    planner setting around the rows (two more statements, and a transaction)."""
+    for i in range(3):
+        api.post("/cases", {"title": f"Case {i}", "team": team.pk, "contact": ContactFactory().pk})
+    with CaptureQueriesContext(connection) as page:
+        items = api.get("/cases?limit=50")[1]["items"]
+    assert [c["team"]["name"] for c in items] == [team.name] * 3
+    assert all(c["contact"]["email"] for c in items)
+    assert len(page.captured_queries) == 7
