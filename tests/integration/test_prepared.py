@@ -131,6 +131,21 @@ def test_writes_sent_together_store_every_row_in_order(make_case: Any) -> None:
     assert len(sent) == (1 if connection.vendor == "postgresql" else 4)
 
 
+def test_the_last_write_of_a_batch_may_return_its_row(make_case: Any) -> None:
+    case = make_case(title="Before")
+    table = connection.ops.quote_name(Case._meta.db_table)
+    with CaptureQueriesContext(connection) as sent, Writes() as writes:
+        writes.update(Case, {"id": case.pk}, version=7)
+        writes.fetch(
+            f"UPDATE {table} SET title = %s WHERE id = %s RETURNING title, version", ["After", case.pk]
+        )
+    assert writes.row == ("After", 7)  # it ran after the writes before it
+    assert len(sent) == (1 if connection.vendor == "postgresql" else 2)
+    with Writes() as writes:
+        writes.fetch(f"UPDATE {table} SET title = %s WHERE id = %s RETURNING title", ["None", -1])
+    assert writes.row is None
+
+
 def test_writes_of_a_failed_block_are_never_sent(make_case: Any) -> None:
     case = make_case(title="Kept")
     with pytest.raises(RuntimeError), Writes() as writes:

@@ -108,6 +108,7 @@ def create_case(
         custom_fields=data["custom_fields"],
         language=data["language"],
         idempotency_key=idempotency_key,
+        read_back=False,  # read below, as the API shows it
         **related,
     )
     # The caller made it: answer with it even when it falls outside their queues

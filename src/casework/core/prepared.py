@@ -292,6 +292,8 @@ class Writes:
     def __init__(self, using: str = "default") -> None:
         self.using = using
         self._pending: list[tuple[str, list[Any]]] = []
+        self._fetching = False
+        self.row: tuple[Any, ...] | None = None  # the `fetch` statement's first row
 
     def update(self, model: type[Model], where: dict[str, Any], **values: Any) -> None:
         if values:
@@ -305,6 +307,12 @@ class Writes:
         """A statement written by the caller (`%s` placeholders), such as an upsert."""
         self._pending.append((sql, params))
 
+    def fetch(self, sql: str, params: list[Any]) -> None:
+        """The batch's last statement, one whose first row is wanted (`self.row` once
+        the block has ended): a write that returns what it wrote rides along."""
+        self._pending.append((sql, params))
+        self._fetching = True
+
     def __enter__(self) -> Writes:
         return self
 
@@ -316,10 +324,16 @@ class Writes:
         if len(pending) > 1 and connection.vendor == "postgresql":
             with _client_binding_cursor(connection) as cursor:
                 cursor.execute("; ".join(sql for sql, _ in pending), [p for _, ps in pending for p in ps])
+                if self._fetching:
+                    while cursor.nextset():  # the results come in order: the last is fetch's
+                        pass
+                    self.row = cursor.fetchone()
             return
         with connection.cursor() as cursor:
             for sql, params in pending:
                 cursor.execute(sql, params)
+            if self._fetching:
+                self.row = cursor.fetchone()
 
 
 def _chunks_of_same_columns(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:

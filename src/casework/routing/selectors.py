@@ -237,14 +237,18 @@ def weights() -> tuple[dict[str, int], dict[str, int]]:
 
 _NAMES = Prepared(
     lambda pk: Case.objects.filter(pk=pk).values(
-        "case_type__name", "service__name", "account__tier", "team__name"
+        "case_type__name",
+        "service__name",
+        "account__tier",
+        "team__name",
+        tag_list=case_selectors.tag_names_column(),
     )
 )
 
 
 def case_facts(case: Case, weights_: tuple[dict[str, int], dict[str, int]] | None = None) -> CaseFacts:
-    """The case as the rules see it; the names of its type, service, account tier
-    and team as stored, in one read."""
+    """The case as the rules see it; the names of its type, service, account tier,
+    team and tags as stored, in one read."""
     by_priority, by_type = weights_ if weights_ is not None else weights()
     priority = Priority(case.priority).label
     names = _NAMES.first(case.pk) or {}
@@ -256,7 +260,7 @@ def case_facts(case: Case, weights_: tuple[dict[str, int], dict[str, int]] | Non
         case_type=case_type,
         service=names.get("service__name") or "",
         account_tier=names.get("account__tier") or "",
-        tags=tuple(case_selectors.tag_names(case)),
+        tags=tuple(case_selectors.split_tag_names(names.get("tag_list"))),
         language=case.language,
         text=f"{case.title}\n{case.description}",
         team=names.get("team__name") or "",

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from casework.cases.models import Case, TimelineEvent
+from casework.cases.models import Case, Tag, TimelineEvent
 from tests.factories import ApiClient, ContactFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -358,3 +360,35 @@ def test_a_page_of_cases_is_read_in_seven_statements(api: ApiClient, team) -> No
     assert [c["team"]["name"] for c in items] == [team.name] * 3
     assert all(c["contact"]["email"] for c in items)
     assert len(page.captured_queries) == 7
+
+
+def test_a_new_case_links_its_tags_making_the_missing_ones_once(api: ApiClient, team) -> None:
+    Tag.objects.create(name="billing")
+    first = api.post(
+        "/cases", {"title": "Refund", "team": team.pk, "tags": ["Billing", "new tag", "billing"]}
+    )[1]
+    second = api.post("/cases", {"title": "Refund again", "team": team.pk, "tags": ["new-tag"]})[1]
+    assert first["tags"] == ["billing", "new-tag"] and second["tags"] == ["new-tag"]
+    assert sorted(Tag.objects.values_list("name", flat=True)) == ["billing", "new-tag"]
+    assert api.get("/cases?tag=new-tag")[1]["items"][0]["number"] == second["number"]
+    created = api.get(f"/cases/{first['number']}/timeline")[1][0]
+    assert created["kind"] == "created" and created["data"]["tags"] == ["billing", "new-tag"]
+
+
+def test_opening_a_case_over_the_api_takes_a_fixed_few_statements(api: ApiClient, team) -> None:
+    """Counted per database so that a read or write added to every creation shows:
+    on PostgreSQL the tags, the created event, the search entry and the number go
+    in one round trip."""
+    contact = ContactFactory()
+    api.post("/cases", {"title": "Warm-up", "team": team.pk, "contact": contact.pk, "tags": ["a"]})
+    with CaptureQueriesContext(connection) as opening:
+        status, case, _ = api.post(
+            "/cases", {"title": "Counted", "team": team.pk, "contact": contact.pk, "tags": ["a", "b"]}
+        )
+    assert status == 201 and case["tags"] == ["a", "b"]
+    # Not counted: savepoints (the test's own transaction) and the configuration's
+    # freshness check, which tests make on every read and a server once a second.
+    sent = [
+        q["sql"] for q in opening.captured_queries if not re.search("SAVEPOINT|core_configstamp", q["sql"])
+    ]
+    assert len(sent) == (18 if connection.vendor == "postgresql" else 23), "\n".join(s[:90] for s in sent)

@@ -6,16 +6,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.db import connection
+
 from casework.cases import hooks
 from casework.cases.domain import (
     Priority,
 )
 from casework.cases.models import (
+    Case,
     Channel,
     Tag,
 )
 from casework.core.errors import InvalidInput
-from casework.core.prepared import PreparedIn
+from casework.core.prepared import PreparedIn, Writes
 from casework.iam.domain import is_staff_role
 
 EDITABLE = (
@@ -83,6 +86,27 @@ def tags_named(names: Iterable[str]) -> list[Tag]:
         if name not in existing:
             existing[name], _ = Tag.objects.get_or_create(name=name)
     return [existing[n] for n in names]
+
+
+def link_new_case_tags(writes: Writes, case_id: int, names: list[str]) -> None:
+    """Link a new case to the tags `names`, making the missing ones, as two statements
+    in the caller's batch instead of a read first. A tag that a concurrent request
+    is making is left to it (ON CONFLICT) and linked once that one commits."""
+    if not names:
+        return
+    q = connection.ops.quote_name
+    tags, links = q(Tag._meta.db_table), q(Case.tags.through._meta.db_table)
+    listed = ", ".join(["(%s)"] * len(names))
+    writes.statement(
+        f"INSERT INTO {tags} (name) SELECT v.column1 FROM (VALUES {listed}) AS v "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {tags} t WHERE t.name = v.column1) ON CONFLICT (name) DO NOTHING",
+        list(names),
+    )
+    writes.statement(
+        f"INSERT INTO {links} (case_id, tag_id) SELECT %s, id FROM {tags} "
+        f"WHERE name IN ({', '.join(['%s'] * len(names))})",
+        [case_id, *names],
+    )
 
 
 def validated_custom_fields(case_type: Any, values: dict[str, Any]) -> dict[str, Any]:

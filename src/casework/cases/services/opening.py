@@ -34,8 +34,8 @@ from casework.cases.services.fields import (
     check_assignee,
     clean_channel,
     clean_title,
+    link_new_case_tags,
     parse_priority,
-    tags_named,
     validated_custom_fields,
 )
 from casework.cases.timeline import record_events
@@ -45,6 +45,20 @@ from casework.core.errors import InvalidInput
 from casework.core.prepared import Writes, insert_row, update_rows
 
 
+def _numbering(case_id: int) -> tuple[str, list[Any]]:
+    """On PostgreSQL, one statement bumps the sequence and stores the number on the
+    case, returning it; no row back means the prefix has no sequence yet."""
+    sequence = connection.ops.quote_name(CaseNumberSequence._meta.db_table)
+    cases = connection.ops.quote_name(Case._meta.db_table)
+    prefix = settings.CASE_NUMBER_PREFIX
+    return (
+        f"WITH n AS (UPDATE {sequence} SET last_value = last_value + 1 WHERE prefix = %s "
+        f"RETURNING last_value) UPDATE {cases} SET number = %s || n.last_value::text "
+        f"FROM n WHERE {cases}.id = %s RETURNING number",
+        [prefix, number_stem(prefix), case_id],
+    )
+
+
 def _number_case(case_id: int) -> str:
     """Give the new case the next number, inside the caller's transaction (row lock
     on PostgreSQL, the database write lock on SQLite), so concurrent creators never
@@ -52,16 +66,11 @@ def _number_case(case_id: int) -> str:
     lock is held as briefly as the transaction allows."""
     prefix = settings.CASE_NUMBER_PREFIX
     sequence = connection.ops.quote_name(CaseNumberSequence._meta.db_table)
-    cases = connection.ops.quote_name(Case._meta.db_table)
     bump = f"UPDATE {sequence} SET last_value = last_value + 1 WHERE prefix = %s RETURNING last_value"
     with connection.cursor() as cursor:
         for _ in range(2):
             if connection.vendor == "postgresql":  # bump, read and store: one statement
-                cursor.execute(
-                    f"WITH n AS ({bump}) UPDATE {cases} SET number = %s || n.last_value::text "
-                    f"FROM n WHERE {cases}.id = %s RETURNING number",
-                    [prefix, number_stem(prefix), case_id],
-                )
+                cursor.execute(*_numbering(case_id))
                 row = cursor.fetchone()
                 if row is not None:
                     return str(row[0])
@@ -106,9 +115,13 @@ def open_case(
     entitlement: Any = None,
     idempotency_key: str | None = None,
     attachments: Sequence[NewAttachment] = (),
+    read_back: bool = True,
 ) -> Case:
     """Open a case. With an idempotency key, the same key from the same user
-    returns the case it made the first time instead of making another."""
+    returns the case it made the first time instead of making another.
+
+    The case comes back as the other areas' handlers (routing, SLA, triggers) left
+    it; with `read_back=False`, for a caller that reads it its own way, as opened."""
     if actor.kind == "agent":
         require_staff(actor)
     if idempotency_key is not None:
@@ -139,6 +152,8 @@ def open_case(
                 entitlement=entitlement,
                 attachments=attachments,
             )
+            if read_back:
+                case = fresh(case.pk)
             if idempotency_key is not None:
                 with transaction.atomic():
                     IdempotencyKey.objects.create(user=actor.user, key=idempotency_key, case=case)
@@ -213,7 +228,6 @@ def _open_case(actor: Actor, **f: Any) -> Case:
     )
     _insert(case)
     tag_names = normalise_tags(f["tags"])
-    links = [{"case_id": case.pk, "tag_id": tag.pk} for tag in tags_named(tag_names)] if tag_names else []
     created = {
         "title": title,
         "priority": Priority(priority).label,
@@ -222,11 +236,15 @@ def _open_case(actor: Actor, **f: Any) -> Case:
         "assignee": case.assignee,
         "tags": tag_names,
     }
-    with Writes() as writes:  # tag links, the created event and the search entry: one round trip
-        if links:  # a new case has no tags yet: one INSERT, not the related manager's diff
-            writes.insert(Case.tags.through, links)
+    # Tags, the created event, the search entry and (on PostgreSQL, when no attachment
+    # follows) the number: one round trip. The number comes last, so that its lock
+    # is taken as late as it can be.
+    with Writes() as writes:
+        link_new_case_tags(writes, case.pk, tag_names)
         record_events(case, actor, [("created", "public", created)], writes=writes)
         search.index_document(SEARCH_KIND, case.pk, title, case.description, writes=writes)
+        if connection.vendor == "postgresql" and not f["attachments"]:
+            writes.fetch(*_numbering(case.pk))
     if f["attachments"]:
         message = Message.objects.create(
             case=case,
@@ -239,6 +257,6 @@ def _open_case(actor: Actor, **f: Any) -> Case:
             created_at=now,
         )
         store_attachments(case, message, f["attachments"])
-    case.number = _number_case(case.pk)
+    case.number = str(writes.row[0]) if writes.row is not None else _number_case(case.pk)
     events.publish(CaseCreated(case_id=case.pk, actor=actor))
-    return fresh(case.pk)  # as the handlers (routing, triggers) left it
+    return case
