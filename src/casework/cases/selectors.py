@@ -15,6 +15,7 @@ from django.db.models import DateTimeField, OuterRef, Prefetch, Q, QuerySet, Str
 from django.db.models.functions import Coalesce
 
 from casework.accounts.models import ContactEmail
+from casework.cases import new_case_row
 from casework.cases.domain import Priority, Status
 from casework.cases.models import Case, CaseLink, Message, TimelineEvent
 from casework.core import search
@@ -161,8 +162,10 @@ _RELATED: dict[str, Prepared] = {}
 
 def stored_case(case_id: int) -> Case | None:
     """The case's row as stored now: unscoped, no related rows. For the write path
-    and the rules that react to its events, which read it several times a change."""
-    return _BY_ID.first(case_id)  # type: ignore[no-any-return]
+    and the rules that react to its events, which read it several times a change
+    (a case being opened is answered from memory while it may: `new_case_row`)."""
+    kept = new_case_row.stored(case_id)
+    return kept if kept is not None else _BY_ID.first(case_id)  # type: ignore[no-any-return]
 
 
 def case_for_rules(case_id: int, *related: str) -> Case:

@@ -391,4 +391,4 @@ def test_opening_a_case_over_the_api_takes_a_fixed_few_statements(api: ApiClient
     sent = [
         q["sql"] for q in opening.captured_queries if not re.search("SAVEPOINT|core_configstamp", q["sql"])
     ]
-    assert len(sent) == (18 if connection.vendor == "postgresql" else 23), "\n".join(s[:90] for s in sent)
+    assert len(sent) == (15 if connection.vendor == "postgresql" else 20), "\n".join(s[:90] for s in sent)

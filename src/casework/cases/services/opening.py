@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
-from casework.cases import hooks
+from casework.cases import hooks, new_case_row
 from casework.cases.domain import (
     Priority,
     Status,
@@ -258,5 +258,6 @@ def _open_case(actor: Actor, **f: Any) -> Case:
         )
         store_attachments(case, message, f["attachments"])
     case.number = str(writes.row[0]) if writes.row is not None else _number_case(case.pk)
-    events.publish(CaseCreated(case_id=case.pk, actor=actor))
+    with new_case_row.kept(case):  # the handlers' reads of it, until one writes to a case
+        events.publish(CaseCreated(case_id=case.pk, actor=actor))
     return case

@@ -1,0 +1,80 @@
+"""A new case's row, kept in memory while the handlers of its opening run.
+
+Routing, SLA and automation each read the case they react to (`stored_case`).
+For a case opened in this transaction, nobody else can see the row, let alone
+change it, until the commit; what is stored is what the opening wrote, until a
+write of this transaction changes it. So the opening keeps its row, and
+`stored_case` answers from it: a copy per reader, as a read would give. The
+first write to the cases table in the transaction, by anyone, through any
+cursor, ends it; later reads go to the database.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from django.db import connection
+from django.db.models import JSONField
+
+from casework.cases.models import Case
+
+_FIELDS = list(Case._meta.concrete_fields)
+_NAMES = [f.attname for f in _FIELDS]
+_JSON = [isinstance(f, JSONField) for f in _FIELDS]
+_TABLE = connection.ops.quote_name(Case._meta.db_table)
+
+
+class _Kept:
+    def __init__(self, case: Case) -> None:
+        self.case_id = case.pk
+        # JSON values as a read would give them: equal, and shared with nobody.
+        self.values = [
+            json.dumps(getattr(case, name)) if is_json else getattr(case, name)
+            for name, is_json in zip(_NAMES, _JSON, strict=True)
+        ]
+        self.current = True
+
+    def copy(self) -> Case:
+        values = [json.loads(v) if is_json else v for v, is_json in zip(self.values, _JSON, strict=True)]
+        return Case.from_db("default", _NAMES, values)
+
+    def watch(self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+        if self.current and _may_write_cases(sql):
+            self.current = False
+
+        return execute(sql, params, many, context)
+
+
+def _may_write_cases(sql: Any) -> bool:
+    """A statement that may change the cases table: any but a plain SELECT naming it
+    (a composed statement, unread, counts as one)."""
+    if not isinstance(sql, str):
+        return True
+    return _TABLE in sql and sql.lstrip()[:6].upper() != "SELECT"
+
+
+_kept: ContextVar[_Kept | None] = ContextVar("new_case_row", default=None)
+
+
+@contextmanager
+def kept(case: Case) -> Iterator[None]:
+    """Inside the block, `stored` answers for `case` from memory while it may."""
+    row = _Kept(case)
+    token = _kept.set(row)
+    try:
+        with connection.execute_wrapper(row.watch):
+            yield
+    finally:
+        _kept.reset(token)
+
+
+def stored(case_id: int) -> Case | None:
+    """The kept row of the case `case_id` as stored now, or None: read it."""
+    row = _kept.get()
+    if row is None or not row.current or row.case_id != case_id:
+        return None
+    return row.copy()

@@ -1,0 +1,104 @@
+"""While a case is being opened, the handlers that react to it read its row from
+memory, as the database would give it, until a write of the transaction changes
+the case; then from the database again."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from casework.cases import selectors
+from casework.cases.events import CaseCreated
+from casework.cases.models import Case
+from casework.core import events
+from casework.core.prepared import update_rows
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def on_opening() -> Iterator[Callable[..., None]]:
+    """Run handlers of one's own after the other areas' on every case opened."""
+    added: list[Any] = []
+
+    def add(*handlers: Any) -> None:
+        for handler in handlers:
+            events.subscribe(CaseCreated, handler)
+            added.append(handler)
+
+    yield add
+    for handler in added:
+        events.unsubscribe(CaseCreated, handler)
+
+
+def test_the_handlers_read_the_new_case_as_stored_without_a_query(make_case: Any, on_opening: Any) -> None:
+    seen: list[tuple[Case, int]] = []
+
+    def read(event: CaseCreated) -> None:
+        with CaptureQueriesContext(connection) as queries:
+            case = selectors.stored_case(event.case_id)
+        assert case is not None
+        seen.append((case, len(queries)))
+
+    on_opening(read)
+    opened = make_case(title="Scanner offline", tags=["hardware"], custom_fields={})
+    case, queries = seen[0]
+    assert queries == 0
+    stored = Case.objects.get(pk=opened.pk)
+    for field in Case._meta.concrete_fields:  # every column as a read gives it
+        assert getattr(case, field.attname) == getattr(stored, field.attname), field.name
+
+
+def test_a_write_to_the_case_sends_later_reads_to_the_database(make_case: Any, on_opening: Any) -> None:
+    titles: list[str] = []
+
+    def retitle(event: CaseCreated) -> None:
+        update_rows(Case, {"id": event.case_id}, title="Retitled by a rule")
+
+    def read_before(event: CaseCreated) -> None:
+        titles.append(selectors.stored_case(event.case_id).title)  # type: ignore[union-attr]
+
+    def read_after(event: CaseCreated) -> None:
+        read_before(event)
+
+    on_opening(read_before, retitle, read_after)
+    make_case(title="Printer jam")
+    assert titles == ["Printer jam", "Retitled by a rule"]
+
+
+def test_each_reader_gets_its_own_copy(make_case: Any, on_opening: Any) -> None:
+    copies: list[Case] = []
+
+    def meddle(event: CaseCreated) -> None:
+        case = selectors.stored_case(event.case_id)
+        assert case is not None
+        case.title = "Changed in memory only"
+        case.assignment_reason["why"] = "not stored"
+        copies.append(case)
+
+    def read(event: CaseCreated) -> None:
+        copies.append(selectors.stored_case(event.case_id))  # type: ignore[arg-type]
+
+    on_opening(meddle, read)
+    make_case(title="Laptop will not boot")
+    assert copies[1].title == "Laptop will not boot" and copies[1].assignment_reason == {}
+
+
+def test_other_cases_and_reads_after_the_opening_go_to_the_database(make_case: Any, on_opening: Any) -> None:
+    other = make_case(title="Older case")
+    reads: list[int] = []
+
+    def read_other(event: CaseCreated) -> None:
+        with CaptureQueriesContext(connection) as queries:
+            assert selectors.stored_case(other.pk).title == "Older case"  # type: ignore[union-attr]
+        reads.append(len(queries))
+
+    on_opening(read_other)
+    opened = make_case(title="Newer case")
+    with CaptureQueriesContext(connection) as after:
+        assert selectors.stored_case(opened.pk).title == "Newer case"  # type: ignore[union-attr]
+    assert reads[-1] == 1 and len(after) == 1
