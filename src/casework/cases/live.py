@@ -20,6 +20,8 @@ _SUMMARY = Prepared(
 
 
 def _announce(case_id: int, kind: str, actor: Any, **extra: Any) -> None:
+    if not live.listened():  # no open page in this process, and no Redis to reach others
+        return
     row = _SUMMARY.first(case_id)
     if row is None:
         return

@@ -38,6 +38,9 @@ class LocalBroker:
         self._lock = threading.Lock()
         self._subscribers: set[tuple[asyncio.AbstractEventLoop, asyncio.Queue[dict[str, Any]]]] = set()
 
+    def listened(self) -> bool:
+        return bool(self._subscribers)
+
     def publish(self, event: dict[str, Any]) -> None:
         with self._lock:
             subscribers = list(self._subscribers)
@@ -70,6 +73,9 @@ class RedisBroker:
         self.url = url
         self.channel = channel
         self._client: Any = None
+
+    def listened(self) -> bool:
+        return True  # by a stream in another process, perhaps: asking would cost a round trip
 
     def publish(self, event: dict[str, Any]) -> None:
         import redis
@@ -115,6 +121,12 @@ def broker() -> LocalBroker | RedisBroker:
             url = getattr(settings, "REDIS_URL", None)
             _broker = RedisBroker(url) if url else LocalBroker()
         return _broker
+
+
+def listened() -> bool:
+    """Whether an event published now may reach a stream: one that nobody can hear
+    need not be worked out."""
+    return broker().listened()
 
 
 def publish(event: dict[str, Any]) -> None:

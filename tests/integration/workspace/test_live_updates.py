@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
-from django.db import connections
+from django.db import connection, connections
 from django.test import AsyncClient
+from django.test.utils import CaptureQueriesContext
 
 from casework.cases import services
 from casework.cases.views import _may_see
@@ -23,6 +24,7 @@ def test_a_reply_is_announced_only_after_commit(
 ) -> None:
     sent: list[dict[str, Any]] = []
     monkeypatch.setattr(live, "publish", sent.append)
+    monkeypatch.setattr(live, "listened", lambda: True)
     case = make_case()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         services.post_reply(Actor.agent(agent), case, text="On it")
@@ -34,6 +36,20 @@ def test_a_reply_is_announced_only_after_commit(
     message = next(e for e in sent if e["kind"] == "message")
     assert message["number"] == case.number and message["actor_user_id"] == agent.pk
     assert message["team_id"] == case.team_id
+
+
+def test_nothing_is_worked_out_for_a_stream_nobody_has_open(
+    agent: Any, make_case: Any, monkeypatch: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    monkeypatch.setattr(live, "_broker", live.LocalBroker())  # this process, no stream open
+    sent: list[dict[str, Any]] = []
+    monkeypatch.setattr(live, "publish", sent.append)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        make_case()
+    with CaptureQueriesContext(connection) as queries:
+        for callback in callbacks:
+            callback()
+    assert sent == [] and len(queries) == 0
 
 
 def test_agents_see_events_of_their_teams_and_their_own_cases(db: Any, team: Any) -> None:
