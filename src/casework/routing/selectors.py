@@ -106,10 +106,16 @@ def _team_members(team_id: int) -> QuerySet[Any]:
     return iam.list_users(team_id=team_id).filter(is_active=True, role__in=STAFF_ROLES)
 
 
+AFFINITY_LOOKBACK = 20  # of the contact's latest cases
+
+
 def _previous_agent(contact_id: int, case_id: int) -> QuerySet[Any]:
+    """The assignee of the contact's latest other case that had one, among their
+    AFFINITY_LOOKBACK latest: a contact with thousands of unassigned cases (an
+    alerting system) would otherwise have every one of them read on each new case."""
+    latest = Case.objects.filter(contact_id=contact_id).exclude(pk=case_id).order_by("-created_at", "-id")
     return (
-        Case.objects.filter(contact_id=contact_id, assignee__isnull=False)
-        .exclude(pk=case_id)
+        Case.objects.filter(pk__in=latest.values("pk")[:AFFINITY_LOOKBACK], assignee__isnull=False)
         .order_by("-created_at", "-id")
         .values_list("assignee_id", flat=True)[:1]
     )

@@ -15,6 +15,7 @@ from casework.core.actors import Actor
 from casework.core.errors import InvalidInput, PermissionDenied
 from casework.routing import services
 from casework.routing.models import CaseRouting, PresenceChange, RoutingRule
+from casework.routing.selectors import AFFINITY_LOOKBACK
 from casework.routing.tasks import overflow_waiting_cases
 from tests.factories import ContactFactory, TeamFactory, UserFactory
 from tests.integration.routing.conftest import load_of
@@ -219,6 +220,23 @@ def test_affinity_prefers_the_contacts_previous_agent_when_eligible(make_agent, 
     services.set_presence(prev, prev, "online")
     case = make_case(title="New one", contact=contact)
     assert case.assignee == prev and case.assignment_reason["affinity"] is True
+
+
+@pytest.mark.parametrize(
+    ("unassigned_since", "affine"), [(AFFINITY_LOOKBACK - 1, True), (AFFINITY_LOOKBACK, False)]
+)
+def test_affinity_looks_back_over_the_contacts_latest_cases_only(
+    make_agent, make_case, unassigned_since: int, affine: bool
+) -> None:
+    contact = ContactFactory()
+    prev = make_agent("Prev", capacity=50, presence="away")
+    make_case(title="Old", contact=contact, assignee=prev, actor=Actor.agent(prev))
+    for i in range(unassigned_since):  # no team: nobody is offered them
+        assert make_case(title=f"Alert {i}", contact=contact, team=None).assignee is None
+    services.set_presence(prev, prev, "online")
+    case = make_case(title="New one", contact=contact)
+    assert case.assignee == prev  # the only one online, affine or not
+    assert case.assignment_reason["affinity"] is affine
 
 
 def test_affinity_loses_when_the_previous_agent_is_not_eligible(make_agent, make_case) -> None:
