@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Subquery
 from django.test.utils import CaptureQueriesContext
 
@@ -23,6 +23,7 @@ from casework.core.prepared import (
     update_rows,
     upsert_row,
 )
+from tests.round_trips import round_trips, statements_sent
 
 BY_ID = Prepared(lambda pk: Case.objects.filter(pk=pk))
 TITLES_OF_CONTACT = Prepared(
@@ -111,7 +112,7 @@ def test_writes_sent_together_store_every_row_in_order(make_case: Any) -> None:
     case = make_case(title="Before")
     at = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
     note = {"case_id": case.pk, "kind": "note", "actor_kind": "system", "visibility": "internal"}
-    with CaptureQueriesContext(connection) as sent, Writes() as writes:
+    with statements_sent() as sent, Writes() as writes:
         writes.update(Case, {"id": case.pk}, title="After", custom_fields={"tier": "gold"})
         writes.insert(
             TimelineEvent,
@@ -128,22 +129,31 @@ def test_writes_sent_together_store_every_row_in_order(make_case: Any) -> None:
     events = TimelineEvent.objects.filter(case=case, kind="note").order_by("id")
     assert [(e.data["n"], e.actor_label) for e in events] == [(1, ""), (2, ""), (3, "Other columns")]
     # PostgreSQL takes them in one round trip; SQLite has none to save.
-    assert len(sent) == (1 if connection.vendor == "postgresql" else 4)
+    assert len(sent) == 4 and round_trips(sent) == (1 if connection.vendor == "postgresql" else 4)
 
 
 def test_the_last_write_of_a_batch_may_return_its_row(make_case: Any) -> None:
     case = make_case(title="Before")
     table = connection.ops.quote_name(Case._meta.db_table)
-    with CaptureQueriesContext(connection) as sent, Writes() as writes:
+    with statements_sent() as sent, Writes() as writes:
         writes.update(Case, {"id": case.pk}, version=7)
         writes.fetch(
             f"UPDATE {table} SET title = %s WHERE id = %s RETURNING title, version", ["After", case.pk]
         )
     assert writes.row == ("After", 7)  # it ran after the writes before it
-    assert len(sent) == (1 if connection.vendor == "postgresql" else 2)
+    assert round_trips(sent) == (1 if connection.vendor == "postgresql" else 2)
     with Writes() as writes:
         writes.fetch(f"UPDATE {table} SET title = %s WHERE id = %s RETURNING title", ["None", -1])
     assert writes.row is None
+
+
+def test_a_refused_write_in_a_batch_is_djangos_error_and_undoes_the_batch(make_case: Any) -> None:
+    first, second = make_case(title="First"), make_case(title="Second")
+    with pytest.raises(IntegrityError), transaction.atomic(), Writes() as writes:
+        writes.update(Case, {"id": first.pk}, title="Changed")
+        writes.update(Case, {"id": second.pk}, number=first.number)  # numbers are unique
+    first.refresh_from_db()
+    assert first.title == "First"
 
 
 def test_writes_of_a_failed_block_are_never_sent(make_case: Any) -> None:

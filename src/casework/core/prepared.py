@@ -280,9 +280,9 @@ def _update(
 
 class Writes:
     """Writes whose results nobody reads (no ids, no counts), sent together when
-    the block ends: on PostgreSQL in one round trip, which costs more than such a
-    write itself; on SQLite (no round trips) one after the other. Reads inside the
-    block do not see them yet.
+    the block ends: on PostgreSQL in one round trip (a pipeline), which costs more
+    than such a write itself; on SQLite (no round trips) one after the other. Reads
+    inside the block do not see them yet.
 
         with Writes() as writes:
             writes.update(Case, {"id": case.pk}, version=2)
@@ -322,11 +322,17 @@ class Writes:
             return
         connection = connections[self.using]
         if len(pending) > 1 and connection.vendor == "postgresql":
-            with _client_binding_cursor(connection) as cursor:
-                cursor.execute("; ".join(sql for sql, _ in pending), [p for _, ps in pending for p in ps])
+            # A pipeline: sent together, each statement bound on the server like any
+            # other (so its plan is kept), errors raised as Django's.
+            connection.ensure_connection()
+            with (
+                connection.wrap_database_errors,
+                connection.connection.pipeline(),
+                connection.cursor() as cursor,
+            ):
+                for sql, params in pending:
+                    cursor.execute(sql, params)
                 if self._fetching:
-                    while cursor.nextset():  # the results come in order: the last is fetch's
-                        pass
                     self.row = cursor.fetchone()
             return
         with connection.cursor() as cursor:
@@ -344,15 +350,3 @@ def _chunks_of_same_columns(rows: list[dict[str, Any]]) -> list[list[dict[str, A
         else:
             chunks.append([row])
     return chunks
-
-
-def _client_binding_cursor(connection: Any) -> Any:
-    """A cursor that binds parameters itself, so several statements go in one call.
-
-    Casework's connections bind on the server (so PostgreSQL keeps prepared plans),
-    and the server takes one statement per bound call. Wrapped like Django's own
-    cursors, so the statement is logged and counted like any other."""
-    from psycopg import ClientCursor  # psycopg is loaded only on PostgreSQL
-
-    connection.ensure_connection()
-    return connection._prepare_cursor(ClientCursor(connection.connection))

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from casework.cases.models import Case, Tag, TimelineEvent
 from tests.factories import ApiClient, ContactFactory, TeamFactory, UserFactory
+from tests.round_trips import round_trips, statements_sent
 
 pytestmark = pytest.mark.django_db
 
@@ -375,20 +376,19 @@ def test_a_new_case_links_its_tags_making_the_missing_ones_once(api: ApiClient, 
     assert created["kind"] == "created" and created["data"]["tags"] == ["billing", "new-tag"]
 
 
-def test_opening_a_case_over_the_api_takes_a_fixed_few_statements(api: ApiClient, team) -> None:
+def test_opening_a_case_over_the_api_takes_a_fixed_few_round_trips(api: ApiClient, team) -> None:
     """Counted per database so that a read or write added to every creation shows:
     on PostgreSQL the tags, the created event, the search entry and the number go
     in one round trip."""
     contact = ContactFactory()
     api.post("/cases", {"title": "Warm-up", "team": team.pk, "contact": contact.pk, "tags": ["a"]})
-    with CaptureQueriesContext(connection) as opening:
+    with statements_sent() as sent:
         status, case, _ = api.post(
             "/cases", {"title": "Counted", "team": team.pk, "contact": contact.pk, "tags": ["a", "b"]}
         )
     assert status == 201 and case["tags"] == ["a", "b"]
     # Not counted: savepoints (the test's own transaction) and the configuration's
     # freshness check, which tests make on every read and a server once a second.
-    sent = [
-        q["sql"] for q in opening.captured_queries if not re.search("SAVEPOINT|core_configstamp", q["sql"])
-    ]
-    assert len(sent) == (15 if connection.vendor == "postgresql" else 20), "\n".join(s[:90] for s in sent)
+    counted = [(sql, piped) for sql, piped in sent if not re.search("SAVEPOINT|core_configstamp", sql)]
+    listing = "\n".join(f"{'|' if piped else ' '} {sql[:90]}" for sql, piped in counted)
+    assert round_trips(counted) == (15 if connection.vendor == "postgresql" else 20), listing
