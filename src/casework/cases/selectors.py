@@ -333,30 +333,28 @@ def _case_rows_query(ids: list[int]) -> QuerySet[Case, dict[str, Any]]:
     return (
         Case.objects.filter(pk__in=ids)
         .order_by()
-        .values(*CASE_ROW_FIELDS, contact_email=Subquery(primary_email.values("address")[:1]), **referenced)
+        .values(
+            *CASE_ROW_FIELDS,
+            contact_email=Subquery(primary_email.values("address")[:1]),
+            tag_list=tag_names_column(),
+            **referenced,
+        )
     )
 
 
 # Compiling the row query took longer than running it (1.3 ms of Python).
 _CASE_ROWS = PreparedIn(_case_rows_query)
-_CASE_TAGS = PreparedIn(
-    lambda ids: Case.tags.through.objects.filter(case_id__in=ids).values_list("case_id", "tag__name")
-)
 
 
 def case_rows(ids: list[int]) -> list[dict[str, Any]]:
     """The cases `ids` as plain dicts in the order given, each with its sorted `tags`,
     its contact's primary `contact_email` and the `<relation>__<column>` values of
-    CASE_ROW_REFERENCES: two queries whatever the count."""
+    CASE_ROW_REFERENCES: one query whatever the count."""
     if not ids:
         return []
     rows = {row["id"]: row for row in _CASE_ROWS.all(ids)}
     for row in rows.values():
-        row["tags"] = []
-    for case_id, name in _CASE_TAGS.all(ids):
-        rows[case_id]["tags"].append(name)
-    for row in rows.values():
-        row["tags"].sort()
+        row["tags"] = split_tag_names(row.pop("tag_list"))
     return [rows[i] for i in ids if i in rows]
 
 
