@@ -65,7 +65,7 @@ def test_postgres_url_with_credentials_port_and_options(tmp_path: Path) -> None:
         "postgres://case%20worker:p%40ss@db.example:6543/casework_prod?sslmode=require&conn_max_age=0",
         tmp_path,
     )
-    assert config["ENGINE"] == "django.db.backends.postgresql"
+    assert config["ENGINE"] == "casework.core.postgresql"
     assert (config["USER"], config["PASSWORD"]) == ("case worker", "p@ss")
     assert (config["HOST"], config["PORT"], config["NAME"]) == ("db.example", "6543", "casework_prod")
     assert config["OPTIONS"] == {

@@ -106,7 +106,7 @@ def database_config(url: str | None, directory: Path) -> dict[str, object]:
         options.setdefault("server_side_binding", True)
         options.setdefault("prepare_threshold", 2)
         return {
-            "ENGINE": "django.db.backends.postgresql",
+            "ENGINE": "casework.core.postgresql",  # Django's, with a cheaper health check
             "NAME": unquote(parsed.path.lstrip("/")) or "casework",
             "USER": unquote(parsed.username or ""),
             "PASSWORD": unquote(parsed.password or ""),

@@ -85,7 +85,7 @@ DATABASES: dict[str, dict[str, object]] = {
 if os.environ.get("CASEWORK_TEST_DB_NAME"):
     # Lets several test runs share one PostgreSQL server without colliding.
     DATABASES["default"]["TEST"] = {"NAME": os.environ["CASEWORK_TEST_DB_NAME"]}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+if str(DATABASES["default"]["ENGINE"]).endswith("postgresql"):
     # Only there: importing it loads psycopg and libpq (about 25 MB per process).
     INSTALLED_APPS.insert(INSTALLED_APPS.index("django.contrib.staticfiles") + 1, "django.contrib.postgres")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -1,0 +1,1 @@
+"""Casework's PostgreSQL database backend (`ENGINE = "casework.core.postgresql"`)."""
