@@ -45,15 +45,20 @@ from casework.core.errors import InvalidInput
 from casework.core.prepared import Writes, insert_row, update_rows
 
 
+def _bump() -> str:
+    """Take the prefix's next value (`%s`: the prefix); no row back means the prefix
+    has no sequence yet."""
+    sequence = connection.ops.quote_name(CaseNumberSequence._meta.db_table)
+    return f"UPDATE {sequence} SET last_value = last_value + 1 WHERE prefix = %s RETURNING last_value"
+
+
 def _numbering(case_id: int) -> tuple[str, list[Any]]:
     """On PostgreSQL, one statement bumps the sequence and stores the number on the
-    case, returning it; no row back means the prefix has no sequence yet."""
-    sequence = connection.ops.quote_name(CaseNumberSequence._meta.db_table)
+    case, returning it (no row: the prefix has no sequence yet)."""
     cases = connection.ops.quote_name(Case._meta.db_table)
     prefix = settings.CASE_NUMBER_PREFIX
     return (
-        f"WITH n AS (UPDATE {sequence} SET last_value = last_value + 1 WHERE prefix = %s "
-        f"RETURNING last_value) UPDATE {cases} SET number = %s || n.last_value::text "
+        f"WITH n AS ({_bump()}) UPDATE {cases} SET number = %s || n.last_value::text "
         f"FROM n WHERE {cases}.id = %s RETURNING number",
         [prefix, number_stem(prefix), case_id],
     )
@@ -65,8 +70,6 @@ def _number_case(case_id: int) -> str:
     share one and a rolled-back creation gives its number back. Taken last, so the
     lock is held as briefly as the transaction allows."""
     prefix = settings.CASE_NUMBER_PREFIX
-    sequence = connection.ops.quote_name(CaseNumberSequence._meta.db_table)
-    bump = f"UPDATE {sequence} SET last_value = last_value + 1 WHERE prefix = %s RETURNING last_value"
     with connection.cursor() as cursor:
         for _ in range(2):
             if connection.vendor == "postgresql":  # bump, read and store: one statement
@@ -75,7 +78,7 @@ def _number_case(case_id: int) -> str:
                 if row is not None:
                     return str(row[0])
             else:  # SQLite has no UPDATE inside WITH; two statements, no round trips
-                cursor.execute(bump, [prefix])
+                cursor.execute(_bump(), [prefix])
                 row = cursor.fetchone()
                 if row is not None:
                     number = format_number(prefix, row[0])
