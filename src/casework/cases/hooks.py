@@ -28,6 +28,8 @@ def register(hooks: list[Any], fn: Any) -> None:
 
 
 # Extra keys for a case's API representation, computed for a whole page at
-# once: fn(case_ids) -> {case_id: {"sla": [...], ...}} (the SLA area adds clocks).
-CaseExtras = Callable[[list[int]], dict[int, dict[str, Any]]]
+# once: fn(rows) -> {case_id: {"sla": [...], ...}} (the SLA area adds clocks). The
+# rows are the cases as `selectors.case_rows` reads them, so that an area can leave
+# out the cases that cannot have what it adds (no survey before a case closes).
+CaseExtras = Callable[[list[dict[str, Any]]], dict[int, dict[str, Any]]]
 case_extras: list[CaseExtras] = []

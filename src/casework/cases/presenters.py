@@ -28,7 +28,7 @@ def case_dicts_by_id(ids: list[int]) -> list[dict[str, Any]]:
     rows = selectors.case_rows(ids)
     extras: dict[int, dict[str, Any]] = {row["id"]: {} for row in rows}
     for extend in hooks.case_extras:
-        for case_id, values in extend(list(extras)).items():
+        for case_id, values in extend(rows).items():
             extras.setdefault(case_id, {}).update(values)
     return [_case_dict(row, extras[row["id"]]) for row in rows]
 

@@ -213,9 +213,11 @@ _SURVEYS_OF_CASES = PreparedIn(
 )
 
 
-def case_extras(case_ids: list[int]) -> dict[int, dict[str, Any]]:
-    """The survey result on each case's API representation (one query per page)."""
-    rows = _SURVEYS_OF_CASES.all(case_ids)
+def case_extras(cases: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    """The survey result on each case's API representation: one query per page,
+    none for a page of cases that never closed (a survey is sent on closing)."""
+    closed = [c["id"] for c in cases if c["closed_at"] is not None or c["status"] == "closed"]
+    rows = _SURVEYS_OF_CASES.all(closed) if closed else []
     return {
         s["case_id"]: {
             "survey": {

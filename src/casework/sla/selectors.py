@@ -41,8 +41,9 @@ _CLOCKS_OF_CASES = PreparedIn(
 )
 
 
-def case_extras(case_ids: list[int]) -> dict[int, dict[str, Any]]:
+def case_extras(cases: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
     """`cases.hooks.case_extras`: every case's clocks, one query per page."""
+    case_ids = [c["id"] for c in cases]
     per_case: dict[int, list[dict[str, Any]]] = {i: [] for i in case_ids}
     for row in _CLOCKS_OF_CASES.all(case_ids):
         per_case[row["case_id"]].append(row)
