@@ -145,6 +145,11 @@ def test_the_last_write_of_a_batch_may_return_its_row(make_case: Any) -> None:
     with Writes() as writes:
         writes.fetch(f"UPDATE {table} SET title = %s WHERE id = %s RETURNING title", ["None", -1])
     assert writes.row is None
+    with pytest.raises(RuntimeError), Writes() as writes:  # its row would be another's
+        writes.fetch(f"UPDATE {table} SET title = %s WHERE id = %s RETURNING title", ["Lost", case.pk])
+        writes.update(Case, {"id": case.pk}, title="Lost too")
+    case.refresh_from_db()
+    assert case.title == "After"
 
 
 def test_a_refused_write_in_a_batch_is_djangos_error_and_undoes_the_batch(make_case: Any) -> None:

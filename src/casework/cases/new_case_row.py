@@ -45,7 +45,6 @@ class _Kept:
     def watch(self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
         if self.current and _may_write_cases(sql):
             self.current = False
-
         return execute(sql, params, many, context)
 
 

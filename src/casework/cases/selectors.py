@@ -153,7 +153,9 @@ def split_tag_names(joined: str | None) -> list[str]:
     return sorted(joined.split(_TAG_SEPARATOR)) if joined else []
 
 
-_TAG_SEPARATOR = "\x1f"  # the unit separator: in no name a person types
+# The unit separator: no tag name holds it, since domain.normalise_tags splits names
+# on whitespace and Python counts it as whitespace.
+_TAG_SEPARATOR = "\x1f"
 
 
 _BY_ID = Prepared(lambda pk: Case.objects.filter(pk=pk))

@@ -297,21 +297,26 @@ class Writes:
 
     def update(self, model: type[Model], where: dict[str, Any], **values: Any) -> None:
         if values:
-            self._pending.append(_bound(*_update(model, where, values, self.using), self.using))
+            self._add(_bound(*_update(model, where, values, self.using), self.using))
 
     def insert(self, model: type[Model], rows: list[dict[str, Any]]) -> None:
         for part in _chunks_of_same_columns(rows):
-            self._pending.append(_bound(*_insert_many(model, part, self.using), self.using))
+            self._add(_bound(*_insert_many(model, part, self.using), self.using))
 
     def statement(self, sql: str, params: list[Any]) -> None:
         """A statement written by the caller (`%s` placeholders), such as an upsert."""
-        self._pending.append((sql, params))
+        self._add((sql, params))
 
     def fetch(self, sql: str, params: list[Any]) -> None:
         """The batch's last statement, one whose first row is wanted (`self.row` once
         the block has ended): a write that returns what it wrote rides along."""
-        self._pending.append((sql, params))
+        self._add((sql, params))
         self._fetching = True
+
+    def _add(self, statement: tuple[str, list[Any]]) -> None:
+        if self._fetching:  # the row read at the end is the last statement's
+            raise RuntimeError("nothing may follow a Writes.fetch statement")
+        self._pending.append(statement)
 
     def __enter__(self) -> Writes:
         return self
