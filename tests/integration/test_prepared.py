@@ -20,6 +20,7 @@ from casework.core.prepared import (
     PreparedIn,
     Writes,
     insert_row,
+    kept_cursor,
     update_rows,
     upsert_row,
 )
@@ -159,6 +160,37 @@ def test_a_refused_write_in_a_batch_is_djangos_error_and_undoes_the_batch(make_c
         writes.update(Case, {"id": second.pk}, number=first.number)  # numbers are unique
     first.refresh_from_db()
     assert first.title == "First"
+
+
+def test_a_refused_single_write_is_djangos_error(make_case: Any) -> None:
+    first, second = make_case(title="First"), make_case(title="Second")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        update_rows(Case, {"id": second.pk}, number=first.number)  # numbers are unique
+    second.refresh_from_db()
+    assert second.number != first.number
+
+
+@pytest.mark.django_db(transaction=True)  # the connection is closed, as between requests
+def test_reads_go_on_after_the_connection_is_replaced(make_case: Any) -> None:
+    """Statements share one cursor per PostgreSQL connection; when the connection
+    is closed (a restarted server, an expired one), the next read opens a new
+    connection with a cursor of its own."""
+    case = make_case(title="Still here")
+    assert BY_ID.first(case.pk).title == "Still here"
+    before = kept_cursor(connection)
+    if connection.vendor == "postgresql":
+        assert kept_cursor(connection) is before
+    connection.close()
+    assert BY_ID.first(case.pk).title == "Still here"
+    assert kept_cursor(connection) is not before
+
+
+def test_counted_queries_each_get_their_own_logged_cursor(make_case: Any) -> None:
+    case = make_case(title="Counted")
+    with CaptureQueriesContext(connection) as queries:
+        BY_ID.first(case.pk)
+        BY_ID.first(case.pk)
+    assert len(queries.captured_queries) == 2
 
 
 def test_writes_of_a_failed_block_are_never_sent(make_case: Any) -> None:
