@@ -350,6 +350,26 @@ def test_every_listed_case_has_the_documented_shape(api: ApiClient, team) -> Non
         CaseOut.model_validate(item)
 
 
+def test_a_new_case_answers_in_the_documented_shape_as_a_read_does(api: ApiClient, team) -> None:
+    """The new case's body is written out without schema validation: it must still
+    carry every documented field, valid, and be what a read of the case returns."""
+    from casework.cases.schemas import CaseOut
+
+    status, created, _ = api.post(
+        "/cases",
+        {
+            "title": "Shape of a new case",
+            "team": team.pk,
+            "tags": ["vip"],
+            "contact": {"email": "s@example.com"},
+        },
+    )
+    assert status == 201
+    assert set(created) == set(CaseOut.model_fields)
+    CaseOut.model_validate(created)
+    assert created == api.get(f"/cases/{created['number']}")[1]
+
+
 def test_a_page_of_open_cases_is_read_in_five_statements(api: ApiClient, team) -> None:
     """The token with its user, the caller's teams, the page's ids, the rows with
     their related names and tags, and the SLA clocks. No survey read: a case that
