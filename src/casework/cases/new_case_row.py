@@ -5,16 +5,19 @@ For a case opened in this transaction, nobody else can see the row, let alone
 change it, until the commit; what is stored is what the opening wrote, until a
 write of this transaction changes it. So the opening keeps its row, and
 `stored_case` answers from it: a copy per reader, as a read would give. The
-first write to the cases table in the transaction, by anyone, through any
-cursor, ends it; later reads go to the database.
+related names the rules read with it (type, service, account tier, team, tags)
+are kept too (`stored_names`). The first write to the cases table or to the
+case's tag links in the transaction, by anyone, through any cursor, ends it;
+later reads go to the database.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
@@ -25,17 +28,36 @@ from casework.cases.models import Case
 _FIELDS = list(Case._meta.concrete_fields)
 _NAMES = [f.attname for f in _FIELDS]
 _JSON = [isinstance(f, JSONField) for f in _FIELDS]
-_TABLE = connection.ops.quote_name(Case._meta.db_table)
+_TABLES = tuple(connection.ops.quote_name(m._meta.db_table) for m in (Case, Case.tags.through))
+
+
+@dataclass(frozen=True)
+class Names:
+    """A case's related names as stored ("" where it has none); tags sorted."""
+
+    case_type: str
+    service: str
+    account_tier: str
+    team: str
+    tags: tuple[str, ...]
 
 
 class _Kept:
-    def __init__(self, case: Case) -> None:
+    def __init__(self, case: Case, tags: Iterable[str]) -> None:
         self.case_id = case.pk
         # JSON values as a read would give them: equal, and shared with nobody.
         self.values = [
             json.dumps(getattr(case, name)) if is_json else getattr(case, name)
             for name, is_json in zip(_NAMES, _JSON, strict=True)
         ]
+        # The related rows the opening was given (none is read here).
+        self.names = Names(
+            case_type=case.case_type.name if case.case_type is not None else "",
+            service=case.service.name if case.service is not None else "",
+            account_tier=case.account.tier if case.account is not None else "",
+            team=case.team.name if case.team is not None else "",
+            tags=tuple(sorted(tags)),
+        )
         self.current = True
 
     def copy(self) -> Case:
@@ -49,20 +71,21 @@ class _Kept:
 
 
 def _may_write_cases(sql: Any) -> bool:
-    """A statement that may change the cases table: any but a plain SELECT naming it
-    (a composed statement, unread, counts as one)."""
+    """A statement that may change the cases table or their tag links: any but a
+    plain SELECT naming one (a composed statement, unread, counts as one)."""
     if not isinstance(sql, str):
         return True
-    return _TABLE in sql and sql.lstrip()[:6].upper() != "SELECT"
+    return any(table in sql for table in _TABLES) and sql.lstrip()[:6].upper() != "SELECT"
 
 
 _kept: ContextVar[_Kept | None] = ContextVar("new_case_row", default=None)
 
 
 @contextmanager
-def kept(case: Case) -> Iterator[None]:
-    """Inside the block, `stored` answers for `case` from memory while it may."""
-    row = _Kept(case)
+def kept(case: Case, tags: Iterable[str]) -> Iterator[None]:
+    """Inside the block, `stored` and `stored_names` answer for `case` (whose tags
+    are `tags`) from memory while they may."""
+    row = _Kept(case, tags)
     token = _kept.set(row)
     try:
         with connection.execute_wrapper(row.watch):
@@ -73,7 +96,18 @@ def kept(case: Case) -> Iterator[None]:
 
 def stored(case_id: int) -> Case | None:
     """The kept row of the case `case_id` as stored now, or None: read it."""
+    row = _current(case_id)
+    return row.copy() if row is not None else None
+
+
+def stored_names(case_id: int) -> Names | None:
+    """The kept related names of the case `case_id` as stored now, or None: read them."""
+    row = _current(case_id)
+    return row.names if row is not None else None
+
+
+def _current(case_id: int) -> _Kept | None:
     row = _kept.get()
     if row is None or not row.current or row.case_id != case_id:
         return None
-    return row.copy()
+    return row

@@ -170,6 +170,15 @@ def stored_case(case_id: int) -> Case | None:
     return kept if kept is not None else _BY_ID.first(case_id)  # type: ignore[no-any-return]
 
 
+Names = new_case_row.Names  # a case's related names as stored, as the rules read them
+
+
+def stored_names(case_id: int) -> Names | None:
+    """The related names of a case being opened, from memory while they are what is
+    stored (`new_case_row`); None when they must be read."""
+    return new_case_row.stored_names(case_id)
+
+
 def case_for_rules(case_id: int, *related: str) -> Case:
     """Unscoped read of one case for the rules that react to its events, with the
     `related` rows they read (each read by id: cheaper than planning a join)."""

@@ -254,23 +254,33 @@ _NAMES = Prepared(
 
 def case_facts(case: Case, weights_: tuple[dict[str, int], dict[str, int]] | None = None) -> CaseFacts:
     """The case as the rules see it; the names of its type, service, account tier,
-    team and tags as stored, in one read."""
+    team and tags as stored, in one read (none for a case being opened)."""
     by_priority, by_type = weights_ if weights_ is not None else weights()
     priority = Priority(case.priority).label
-    names = _NAMES.first(case.pk) or {}
-    case_type = names.get("case_type__name") or ""
+    names = case_selectors.stored_names(case.pk) or _stored_names(case.pk)
     return CaseFacts(
         case_id=case.pk,
         priority=priority,
         channel=case.channel,
-        case_type=case_type,
-        service=names.get("service__name") or "",
-        account_tier=names.get("account__tier") or "",
-        tags=tuple(case_selectors.split_tag_names(names.get("tag_list"))),
+        case_type=names.case_type,
+        service=names.service,
+        account_tier=names.account_tier,
+        tags=names.tags,
         language=case.language,
         text=f"{case.title}\n{case.description}",
+        team=names.team,
+        units=domain.units_for(priority, names.case_type, by_priority, by_type),
+    )
+
+
+def _stored_names(case_id: int) -> case_selectors.Names:
+    names = _NAMES.first(case_id) or {}
+    return case_selectors.Names(
+        case_type=names.get("case_type__name") or "",
+        service=names.get("service__name") or "",
+        account_tier=names.get("account__tier") or "",
         team=names.get("team__name") or "",
-        units=domain.units_for(priority, case_type, by_priority, by_type),
+        tags=tuple(case_selectors.split_tag_names(names.get("tag_list"))),
     )
 
 

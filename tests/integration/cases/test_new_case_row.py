@@ -102,3 +102,46 @@ def test_other_cases_and_reads_after_the_opening_go_to_the_database(make_case: A
     with CaptureQueriesContext(connection) as after:
         assert selectors.stored_case(opened.pk).title == "Newer case"  # type: ignore[union-attr]
     assert reads[-1] == 1 and len(after) == 1
+
+
+def test_the_rules_see_the_new_cases_related_names_without_a_query(
+    make_case: Any, on_opening: Any, team: Any
+) -> None:
+    seen: list[tuple[Any, int]] = []
+
+    def read(event: CaseCreated) -> None:
+        with CaptureQueriesContext(connection) as queries:
+            names = selectors.stored_names(event.case_id)
+        seen.append((names, len(queries)))
+
+    on_opening(read)
+    opened = make_case(title="Badge reader", team=team, tags=["hardware", "access"])
+    names, queries = seen[0]
+    assert queries == 0
+    stored = Case.objects.select_related("team", "account", "case_type", "service").get(pk=opened.pk)
+    assert names == selectors.Names(
+        case_type=stored.case_type.name if stored.case_type else "",
+        service=stored.service.name if stored.service else "",
+        account_tier=stored.account.tier if stored.account else "",
+        team=stored.team.name,  # type: ignore[union-attr]
+        tags=("access", "hardware"),
+    )
+    assert names.team == team.name and stored.account is not None and names.account_tier
+
+
+def test_a_change_of_tags_sends_later_name_reads_to_the_database(make_case: Any, on_opening: Any) -> None:
+    seen: list[Any] = []
+
+    def retag(event: CaseCreated) -> None:
+        Case.objects.get(pk=event.case_id).tags.clear()
+
+    def read_before(event: CaseCreated) -> None:
+        seen.append(selectors.stored_names(event.case_id))
+
+    def read_after(event: CaseCreated) -> None:
+        read_before(event)
+
+    on_opening(read_before, retag, read_after)
+    make_case(title="Printer jam", tags=["printer"])
+    assert seen[0] is not None and seen[0].tags == ("printer",)
+    assert seen[1] is None  # read from the database, where the tag is gone

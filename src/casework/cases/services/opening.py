@@ -261,6 +261,6 @@ def _open_case(actor: Actor, **f: Any) -> Case:
         )
         store_attachments(case, message, f["attachments"])
     case.number = str(writes.row[0]) if writes.row is not None else _number_case(case.pk)
-    with new_case_row.kept(case):  # the handlers' reads of it, until one writes to a case
+    with new_case_row.kept(case, tag_names):  # the handlers' reads of it, until one writes to it
         events.publish(CaseCreated(case_id=case.pk, actor=actor))
     return case
