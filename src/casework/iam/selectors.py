@@ -6,10 +6,11 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from casework.core import config_cache
 from casework.core.errors import NotFound
 from casework.core.prepared import Prepared
 from casework.iam.domain import STAFF_ROLES
-from casework.iam.models import ApiToken, Team, TeamMembership, User
+from casework.iam.models import ApiToken, PartnerOrganisation, Team, TeamMembership, User
 
 
 def team_ids_of(user: User) -> list[int]:
@@ -65,14 +66,39 @@ def list_teams() -> QuerySet[Team]:
 
 
 _TEAM = Prepared(lambda pk: Team.objects.select_related("partner_organisation").filter(pk=pk))
+_TEAM_FIELDS = [f.attname for f in Team._meta.concrete_fields]
+_PARTNER_FIELDS = [f.attname for f in PartnerOrganisation._meta.concrete_fields]
+_PARTNER = Team._meta.get_field("partner_organisation")
 
 
 def get_team(team_id: int) -> Team:
-    """The team with its partner organisation (None for an in-house team)."""
-    team = _TEAM.first(team_id)
-    if team is None:
-        raise NotFound(f"no team {team_id}", field="team")
-    return team  # type: ignore[no-any-return]
+    """The team with its partner organisation (None for an in-house team).
+
+    Teams are configuration, named in most requests that write a case: each is
+    read once per process and kept until a team or partner organisation changes
+    anywhere (`config_cache`). Every caller gets an instance of its own."""
+    known: dict[Any, _TeamRow] = config_cache.cached("iam.teams", dict)
+    row = known.get(team_id)
+    if row is None:
+        team = _TEAM.first(team_id)
+        if team is None:
+            raise NotFound(f"no team {team_id}", field="team")
+        partner = team.partner_organisation
+        known[team_id] = (
+            tuple(getattr(team, name) for name in _TEAM_FIELDS),
+            tuple(getattr(partner, name) for name in _PARTNER_FIELDS) if partner is not None else None,
+        )
+        return team  # type: ignore[no-any-return]
+    team_values, partner_values = row
+    team = Team.from_db("default", _TEAM_FIELDS, team_values)
+    partner = (
+        PartnerOrganisation.from_db("default", _PARTNER_FIELDS, partner_values) if partner_values else None
+    )
+    _PARTNER.set_cached_value(team, partner)
+    return team
+
+
+_TeamRow = tuple[tuple[Any, ...], tuple[Any, ...] | None]
 
 
 def find_team_by_name(name: str) -> Team | None:
