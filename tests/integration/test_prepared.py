@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Subquery
+from django.db.models.signals import post_init
 from django.test.utils import CaptureQueriesContext
 
 from casework.accounts.models import Contact
@@ -50,6 +51,30 @@ def test_a_prepared_read_gives_the_case_the_orm_gives(make_case: Any) -> None:
         ]
     assert got.created_at.tzinfo is not None and got.custom_fields == {"serial": "X-1"}
     assert BY_ID.first(case.pk + 10_000) is None
+
+
+def test_a_read_case_is_saved_as_the_orms_would_be(make_case: Any) -> None:
+    case = make_case(title="Before")
+    got = BY_ID.first(case.pk)
+    assert got == case and got._state.db == "default"
+    got.title = "After"
+    got.save(update_fields=["title"])  # an UPDATE of the row, not a second case
+    assert list(Case.objects.values_list("title", flat=True)) == ["After"]
+
+
+def test_a_model_whose_construction_is_watched_is_built_by_its_constructor(make_case: Any) -> None:
+    case = make_case(title="Watched")
+    seen: list[int] = []
+
+    def watch(sender: Any, instance: Case, **kwargs: Any) -> None:
+        seen.append(instance.pk)
+
+    post_init.connect(watch, sender=Case)
+    try:
+        BY_ID.first(case.pk)
+    finally:
+        post_init.disconnect(watch, sender=Case)
+    assert seen == [case.pk]
 
 
 def test_each_argument_lands_in_its_own_place(make_case: Any) -> None:

@@ -24,10 +24,14 @@ from django.db import connection
 from django.db.models import JSONField
 
 from casework.cases.models import Case
+from casework.core.prepared import loaded
 
 _FIELDS = list(Case._meta.concrete_fields)
 _NAMES = [f.attname for f in _FIELDS]
 _JSON = [isinstance(f, JSONField) for f in _FIELDS]
+_JSON_NAMES = [name for name, is_json in zip(_NAMES, _JSON, strict=True) if is_json]
+_PLAIN_NAMES = [name for name in _NAMES if name not in _JSON_NAMES]
+_ORDER = [*_PLAIN_NAMES, *_JSON_NAMES]  # of a kept row's values
 _TABLES = tuple(connection.ops.quote_name(m._meta.db_table) for m in (Case, Case.tags.through))
 
 
@@ -45,11 +49,9 @@ class Names:
 class _Kept:
     def __init__(self, case: Case, tags: Iterable[str]) -> None:
         self.case_id = case.pk
+        self.values = [getattr(case, name) for name in _PLAIN_NAMES]
         # JSON values as a read would give them: equal, and shared with nobody.
-        self.values = [
-            json.dumps(getattr(case, name)) if is_json else getattr(case, name)
-            for name, is_json in zip(_NAMES, _JSON, strict=True)
-        ]
+        self.json = [json.dumps(getattr(case, name)) for name in _JSON_NAMES]
         # The related rows the opening was given (none is read here).
         self.names = Names(
             case_type=case.case_type.name if case.case_type is not None else "",
@@ -61,8 +63,8 @@ class _Kept:
         self.current = True
 
     def copy(self) -> Case:
-        values = [json.loads(v) if is_json else v for v, is_json in zip(self.values, _JSON, strict=True)]
-        return Case.from_db("default", _NAMES, values)
+        """The case as a read of the stored row gives it (a copy for each handler)."""
+        return loaded(Case, "default", _ORDER, [*self.values, *map(json.loads, self.json)])
 
     def watch(self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
         if self.current and _may_write_cases(sql):

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 
 from casework.core import config_cache
 from casework.core.errors import NotFound
-from casework.core.prepared import Prepared
+from casework.core.prepared import Prepared, loaded
 from casework.iam.domain import STAFF_ROLES
 from casework.iam.models import ApiToken, PartnerOrganisation, Team, TeamMembership, User
 
@@ -90,9 +90,9 @@ def get_team(team_id: int) -> Team:
         )
         return team  # type: ignore[no-any-return]
     team_values, partner_values = row
-    team = Team.from_db("default", _TEAM_FIELDS, team_values)
+    team = loaded(Team, "default", _TEAM_FIELDS, team_values)
     partner = (
-        PartnerOrganisation.from_db("default", _PARTNER_FIELDS, partner_values) if partner_values else None
+        loaded(PartnerOrganisation, "default", _PARTNER_FIELDS, partner_values) if partner_values else None
     )
     _PARTNER.set_cached_value(team, partner)
     return team

@@ -145,3 +145,16 @@ def test_a_change_of_tags_sends_later_name_reads_to_the_database(make_case: Any,
     make_case(title="Printer jam", tags=["printer"])
     assert seen[0] is not None and seen[0].tags == ("printer",)
     assert seen[1] is None  # read from the database, where the tag is gone
+
+
+def test_a_handler_may_save_its_copy_as_a_read_case(make_case: Any, on_opening: Any) -> None:
+    def retitle(event: CaseCreated) -> None:
+        case = selectors.stored_case(event.case_id)
+        assert case is not None
+        case.title = "Saved by a handler"
+        case.save(update_fields=["title"])
+
+    on_opening(retitle)
+    opened = make_case(title="Monitor flickers")
+    assert Case.objects.filter(title__in=["Monitor flickers", "Saved by a handler"]).count() == 1
+    assert Case.objects.get(pk=opened.pk).title == "Saved by a handler"
