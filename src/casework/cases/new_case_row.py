@@ -6,13 +6,15 @@ change it, until the commit; what is stored is what the opening wrote, until a
 write of this transaction changes it. So the opening keeps its row, and
 `stored_case` answers from it: a copy per reader, as a read would give. The
 related names the rules read with it (type, service, account tier, team, tags)
-are kept too (`stored_names`). The first write to the cases table or to the
-case's tag links in the transaction, by anyone, through any cursor, ends it;
-later reads go to the database.
+are kept too (`stored_names`), and the account and entitlement rows the opening
+was given (`stored_related`). The first write in the transaction to any of those
+tables (cases, the case's tag links, accounts, entitlements), by anyone, through
+any cursor, ends it; later reads go to the database.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -32,7 +34,15 @@ _JSON = [isinstance(f, JSONField) for f in _FIELDS]
 _JSON_NAMES = [name for name, is_json in zip(_NAMES, _JSON, strict=True) if is_json]
 _PLAIN_NAMES = [name for name in _NAMES if name not in _JSON_NAMES]
 _ORDER = [*_PLAIN_NAMES, *_JSON_NAMES]  # of a kept row's values
-_TABLES = tuple(connection.ops.quote_name(m._meta.db_table) for m in (Case, Case.tags.through))
+# The related rows kept, as the rules read them with the case (`case_for_rules`).
+RELATED = ("account", "entitlement")
+_RELATED_FIELDS: dict[str, Any] = {name: Case._meta.get_field(name) for name in RELATED}
+_TABLES = tuple(
+    connection.ops.quote_name(m._meta.db_table)
+    for m in (Case, Case.tags.through, *(f.related_model for f in _RELATED_FIELDS.values()))
+)
+
+_NOT_KEPT: Any = object()
 
 
 @dataclass(frozen=True)
@@ -60,6 +70,15 @@ class _Kept:
             team=case.team.name if case.team is not None else "",
             tags=tuple(sorted(tags)),
         )
+        # Each as its fields' values, when the opening had the row at hand.
+        self.related: dict[str, tuple[Any, list[str], list[Any]] | None] = {}
+        for name, field in _RELATED_FIELDS.items():
+            if getattr(case, field.attname) is None:
+                self.related[name] = None
+            elif field.is_cached(case):
+                row: Any = field.get_cached_value(case)
+                names = [f.attname for f in type(row)._meta.concrete_fields]
+                self.related[name] = (type(row), names, [getattr(row, n) for n in names])
         self.current = True
 
     def copy(self) -> Case:
@@ -73,8 +92,8 @@ class _Kept:
 
 
 def _may_write_cases(sql: Any) -> bool:
-    """A statement that may change the cases table or their tag links: any but a
-    plain SELECT naming one (a composed statement, unread, counts as one)."""
+    """A statement that may change a kept table: any but a plain SELECT naming one
+    (a composed statement, unread, counts as one)."""
     if not isinstance(sql, str):
         return True
     return any(table in sql for table in _TABLES) and sql.lstrip()[:6].upper() != "SELECT"
@@ -106,6 +125,25 @@ def stored_names(case_id: int) -> Names | None:
     """The kept related names of the case `case_id` as stored now, or None: read them."""
     row = _current(case_id)
     return row.names if row is not None else None
+
+
+def stored_related(case_id: int, name: str) -> Any:
+    """A copy of the kept `name` row (one of RELATED) of the case `case_id` as
+    stored now, None when the case has none, or NOT_KEPT: read it."""
+    row = _current(case_id)
+    if row is None or name not in row.related:
+        return _NOT_KEPT
+    kept_row = row.related[name]
+    if kept_row is None:
+        return None
+    model, names, values = kept_row
+    # A JSON value (an account's mail domains) is the reader's own, as a read's would be.
+    return loaded(
+        model, "default", names, [copy.deepcopy(v) if isinstance(v, list | dict) else v for v in values]
+    )
+
+
+NOT_KEPT = _NOT_KEPT
 
 
 def _current(case_id: int) -> _Kept | None:

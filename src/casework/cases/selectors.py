@@ -186,6 +186,10 @@ def case_for_rules(case_id: int, *related: str) -> Case:
     if case is None:
         raise NotFound(f"no case with id {case_id}", field="case")
     for name in related:
+        row = new_case_row.stored_related(case_id, name)  # a case being opened: from memory
+        if row is not new_case_row.NOT_KEPT:
+            setattr(case, name, row)
+            continue
         target = getattr(case, Case._meta.get_field(name).attname)  # type: ignore[union-attr]
         if target is not None:
             setattr(case, name, _related_reader(name).first(target))

@@ -412,4 +412,4 @@ def test_opening_a_case_over_the_api_takes_a_fixed_few_round_trips(api: ApiClien
     # freshness check, which tests make on every read and a server once a second.
     counted = [(sql, piped) for sql, piped in sent if not re.search("SAVEPOINT|core_configstamp", sql)]
     listing = "\n".join(f"{'|' if piped else ' '} {sql[:90]}" for sql, piped in counted)
-    assert round_trips(counted) == (11 if connection.vendor == "postgresql" else 16), listing
+    assert round_trips(counted) == (10 if connection.vendor == "postgresql" else 15), listing

@@ -158,3 +158,41 @@ def test_a_handler_may_save_its_copy_as_a_read_case(make_case: Any, on_opening: 
     opened = make_case(title="Monitor flickers")
     assert Case.objects.filter(title__in=["Monitor flickers", "Saved by a handler"]).count() == 1
     assert Case.objects.get(pk=opened.pk).title == "Saved by a handler"
+
+
+def test_the_rules_get_the_new_cases_account_without_a_query(make_case: Any, on_opening: Any) -> None:
+    seen: list[tuple[Case, int]] = []
+
+    def read(event: CaseCreated) -> None:
+        with CaptureQueriesContext(connection) as queries:
+            case = selectors.case_for_rules(event.case_id, "account", "entitlement")
+        seen.append((case, len(queries)))
+
+    def meddle(event: CaseCreated) -> None:  # a reader's copy is its own
+        selectors.case_for_rules(event.case_id, "account").account.email_domains.append("meddled.example")  # type: ignore[union-attr]
+
+    on_opening(meddle, read)
+    opened = make_case(title="Invoice missing")
+    case, queries = seen[0]
+    assert queries == 0
+    stored = Case.objects.select_related("account").get(pk=opened.pk)
+    assert stored.account is not None and case.account is not None and case.entitlement is None
+    for field in type(stored.account)._meta.concrete_fields:
+        assert getattr(case.account, field.attname) == getattr(stored.account, field.attname), field.name
+
+
+def test_a_write_to_the_account_sends_later_reads_to_the_database(make_case: Any, on_opening: Any) -> None:
+    tiers: list[tuple[str, int]] = []
+
+    def upgrade(event: CaseCreated) -> None:
+        case = selectors.case_for_rules(event.case_id, "account")
+        type(case.account).objects.filter(pk=case.account_id).update(tier="premium")
+
+    def read(event: CaseCreated) -> None:
+        with CaptureQueriesContext(connection) as queries:
+            tier = selectors.case_for_rules(event.case_id, "account").account.tier  # type: ignore[union-attr]
+        tiers.append((tier, len(queries)))
+
+    on_opening(upgrade, read)
+    make_case(title="Upgrade")
+    assert tiers[0][0] == "premium" and tiers[0][1] > 0
