@@ -353,20 +353,20 @@ def test_every_listed_case_has_the_documented_shape(api: ApiClient, team) -> Non
 def test_a_new_case_answers_in_the_documented_shape_as_a_read_does(api: ApiClient, team) -> None:
     """The new case's body is written out without schema validation: it must still
     carry every documented field, valid, and be what a read of the case returns."""
+    from casework.accounts.models import Entitlement
     from casework.cases.schemas import CaseOut
 
+    contact = ContactFactory()  # of an account, with a plan counted in cases (a decimal)
+    Entitlement.objects.create(name="Plan", account=contact.account, unit="cases", total=5, remaining=5)
     status, created, _ = api.post(
         "/cases",
-        {
-            "title": "Shape of a new case",
-            "team": team.pk,
-            "tags": ["vip"],
-            "contact": {"email": "s@example.com"},
-        },
+        {"title": "Shape of a new case", "team": team.pk, "tags": ["vip"], "contact": contact.pk},
     )
     assert status == 201
     assert set(created) == set(CaseOut.model_fields)
     CaseOut.model_validate(created)
+    assert created["account"]["id"] == contact.account_id
+    assert created["entitlement"]["name"] == "Plan" and created["entitlement"]["remaining"] == 4.0
     assert created == api.get(f"/cases/{created['number']}")[1]
 
 
