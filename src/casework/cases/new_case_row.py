@@ -42,7 +42,7 @@ _TABLES = tuple(
     for m in (Case, Case.tags.through, *(f.related_model for f in _RELATED_FIELDS.values()))
 )
 
-_NOT_KEPT: Any = object()
+NOT_KEPT: Any = object()  # `stored_related`'s answer when the row must be read
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,7 @@ def stored_related(case_id: int, name: str) -> Any:
     stored now, None when the case has none, or NOT_KEPT: read it."""
     row = _current(case_id)
     if row is None or name not in row.related:
-        return _NOT_KEPT
+        return NOT_KEPT
     kept_row = row.related[name]
     if kept_row is None:
         return None
@@ -141,9 +141,6 @@ def stored_related(case_id: int, name: str) -> Any:
     return loaded(
         model, "default", names, [copy.deepcopy(v) if isinstance(v, list | dict) else v for v in values]
     )
-
-
-NOT_KEPT = _NOT_KEPT
 
 
 def _current(case_id: int) -> _Kept | None:
