@@ -158,26 +158,6 @@ def test_writes_sent_together_store_every_row_in_order(make_case: Any) -> None:
     assert len(sent) == 4 and round_trips(sent) == (1 if connection.vendor == "postgresql" else 4)
 
 
-def test_the_last_write_of_a_batch_may_return_its_row(make_case: Any) -> None:
-    case = make_case(title="Before")
-    table = connection.ops.quote_name(Case._meta.db_table)
-    with statements_sent() as sent, Writes() as writes:
-        writes.update(Case, {"id": case.pk}, version=7)
-        writes.fetch(
-            f"UPDATE {table} SET title = %s WHERE id = %s RETURNING title, version", ["After", case.pk]
-        )
-    assert writes.row == ("After", 7)  # it ran after the writes before it
-    assert round_trips(sent) == (1 if connection.vendor == "postgresql" else 2)
-    with Writes() as writes:
-        writes.fetch(f"UPDATE {table} SET title = %s WHERE id = %s RETURNING title", ["None", -1])
-    assert writes.row is None
-    with pytest.raises(RuntimeError), Writes() as writes:  # its row would be another's
-        writes.fetch(f"UPDATE {table} SET title = %s WHERE id = %s RETURNING title", ["Lost", case.pk])
-        writes.update(Case, {"id": case.pk}, title="Lost too")
-    case.refresh_from_db()
-    assert case.title == "After"
-
-
 def test_a_refused_write_in_a_batch_is_djangos_error_and_undoes_the_batch(make_case: Any) -> None:
     first, second = make_case(title="First"), make_case(title="Second")
     with pytest.raises(IntegrityError), transaction.atomic(), Writes() as writes:

@@ -338,31 +338,18 @@ class Writes:
     def __init__(self, using: str = "default") -> None:
         self.using = using
         self._pending: list[tuple[str, list[Any]]] = []
-        self._fetching = False
-        self.row: tuple[Any, ...] | None = None  # the `fetch` statement's first row
 
     def update(self, model: type[Model], where: dict[str, Any], **values: Any) -> None:
         if values:
-            self._add(_bound(*_update(model, where, values, self.using), self.using))
+            self._pending.append(_bound(*_update(model, where, values, self.using), self.using))
 
     def insert(self, model: type[Model], rows: list[dict[str, Any]]) -> None:
         for part in _chunks_of_same_columns(rows):
-            self._add(_bound(*_insert_many(model, part, self.using), self.using))
+            self._pending.append(_bound(*_insert_many(model, part, self.using), self.using))
 
     def statement(self, sql: str, params: list[Any]) -> None:
         """A statement written by the caller (`%s` placeholders), such as an upsert."""
-        self._add((sql, params))
-
-    def fetch(self, sql: str, params: list[Any]) -> None:
-        """The batch's last statement, one whose first row is wanted (`self.row` once
-        the block has ended): a write that returns what it wrote rides along."""
-        self._add((sql, params))
-        self._fetching = True
-
-    def _add(self, statement: tuple[str, list[Any]]) -> None:
-        if self._fetching:  # the row read at the end is the last statement's
-            raise RuntimeError("nothing may follow a Writes.fetch statement")
-        self._pending.append(statement)
+        self._pending.append((sql, params))
 
     def __enter__(self) -> Writes:
         return self
@@ -380,14 +367,10 @@ class Writes:
             with connection.wrap_database_errors, connection.connection.pipeline():
                 for sql, params in pending:
                     cursor.execute(sql, params)
-                if self._fetching:
-                    self.row = cursor.fetchone()
             return
         cursor = kept_cursor(connection)
         for sql, params in pending:
             cursor.execute(sql, params)
-        if self._fetching:
-            self.row = cursor.fetchone()
 
 
 def _chunks_of_same_columns(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:

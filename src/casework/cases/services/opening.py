@@ -42,7 +42,7 @@ from casework.cases.timeline import record_events
 from casework.core import clock, events, search
 from casework.core.actors import Actor
 from casework.core.errors import InvalidInput
-from casework.core.prepared import Writes, insert_row, update_rows
+from casework.core.prepared import Writes, insert_row, kept_cursor, update_rows
 
 
 def _bump() -> str:
@@ -176,13 +176,50 @@ def _case_for_key(actor: Actor, key: str) -> Case | None:
     return hit.case if hit else None
 
 
-def _insert(case: Case) -> None:
+def _insert(case: Case, *, numbered: bool) -> None:
     """Store a new case's row with an INSERT written once: the ORM's save compiled
-    the 35-column statement for every case. No model signal listens to cases."""
+    the 35-column statement for every case. No model signal listens to cases.
+
+    `numbered` (PostgreSQL): the same statement takes the case's number, so the row
+    is written once; stored by a later UPDATE, the number wrote a second version of
+    the row and of each of its 17 index entries. No number back (the prefix has no
+    sequence yet) leaves it to `_number_case`."""
     columns = {f.attname: getattr(case, f.attname) for f in Case._meta.concrete_fields if not f.primary_key}
-    case.pk = insert_row(Case, **columns)
+    if numbered:
+        columns.pop("number")
+        sql, fields = _numbered_insert(tuple(columns))
+        prefix = settings.CASE_NUMBER_PREFIX
+        params = [prefix, number_stem(prefix)]
+        params += [f.get_db_prep_save(v, connection) for f, v in zip(fields, columns.values(), strict=True)]
+        cursor = kept_cursor(connection)
+        cursor.execute(sql, params)
+        case.pk, case.number = cursor.fetchone()
+    else:
+        case.pk = insert_row(Case, **columns)
     case._state.adding = False
     case._state.db = "default"
+
+
+_NUMBERED_INSERTS: dict[tuple[str, ...], tuple[str, list[Any]]] = {}
+
+
+def _numbered_insert(names: tuple[str, ...]) -> tuple[str, list[Any]]:
+    """The INSERT that bumps the prefix's sequence and stores the case with its
+    number (`%s`: the prefix, its number stem, then the columns `names`), returning
+    the id and the number; written once per process."""
+    statement = _NUMBERED_INSERTS.get(names)
+    if statement is None:
+        quote = connection.ops.quote_name
+        fields: list[Any] = [Case._meta.get_field(name) for name in names]
+        columns = ", ".join(quote(f.column) for f in fields)
+        marks = ", ".join(["%s"] * len(fields))
+        sql = (
+            f"WITH n AS ({_bump()}) INSERT INTO {quote(Case._meta.db_table)} ({quote('number')}, {columns}) "
+            f"VALUES ((SELECT %s || n.last_value::text FROM n), {marks}) "
+            f"RETURNING {quote(str(Case._meta.pk.column))}, {quote('number')}"
+        )
+        statement = _NUMBERED_INSERTS[names] = (sql, fields)
+    return statement
 
 
 def _open_case(actor: Actor, **f: Any) -> Case:
@@ -229,7 +266,8 @@ def _open_case(actor: Actor, **f: Any) -> Case:
         status_changed_at=now,
         last_customer_message_at=now if actor.kind == "contact" else None,
     )
-    _insert(case)
+    # The number's lock is held to the commit; with attachments to store, it is taken last.
+    _insert(case, numbered=connection.vendor == "postgresql" and not f["attachments"])
     tag_names = normalise_tags(f["tags"])
     created = {
         "title": title,
@@ -239,15 +277,11 @@ def _open_case(actor: Actor, **f: Any) -> Case:
         "assignee": case.assignee,
         "tags": tag_names,
     }
-    # Tags, the created event, the search entry and (on PostgreSQL, when no attachment
-    # follows) the number: one round trip. The number comes last, so that its lock
-    # is taken as late as it can be.
+    # Tags, the created event and the search entry: one round trip.
     with Writes() as writes:
         link_new_case_tags(writes, case.pk, tag_names)
         record_events(case, actor, [("created", "public", created)], writes=writes)
         search.index_document(SEARCH_KIND, case.pk, title, case.description, writes=writes)
-        if connection.vendor == "postgresql" and not f["attachments"]:
-            writes.fetch(*_numbering(case.pk))
     if f["attachments"]:
         message = Message.objects.create(
             case=case,
@@ -260,7 +294,8 @@ def _open_case(actor: Actor, **f: Any) -> Case:
             created_at=now,
         )
         store_attachments(case, message, f["attachments"])
-    case.number = str(writes.row[0]) if writes.row is not None else _number_case(case.pk)
+    if case.number is None:
+        case.number = _number_case(case.pk)
     with new_case_row.kept(case, tag_names):  # the handlers' reads of it, until one writes to it
         events.publish(CaseCreated(case_id=case.pk, actor=actor))
     return case
