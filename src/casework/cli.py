@@ -13,8 +13,8 @@ def main(argv: list[str] | None = None) -> None:
     from casework.config.env import ConfigurationError
 
     args = list(sys.argv[1:] if argv is None else argv)
-    if args[:2] == ["token", "create"]:  # `casework token create ...` reads naturally
-        args = ["token_create", *args[2:]]
+    if args[:1] == ["token"] and args[1:2] in (["create"], ["list"], ["revoke"]):
+        args = [f"token_{args[1]}", *args[2:]]  # `casework token create ...` reads naturally
     if args and not args[0].startswith("-") and "-" in args[0]:  # `casework mail-gateway` -> mail_gateway
         args[0] = args[0].replace("-", "_")
     try:

@@ -166,3 +166,21 @@ def test_entry_point_check_and_help(installation: dict[str, str]) -> None:
     helped = cli(installation, "help")
     for command in ("serve", "migrate", "seed", "createuser", "token_create", "worker", "scheduler"):
         assert command in helped.stdout
+
+
+@pytest.mark.django_db
+def test_token_list_and_revoke(agent) -> None:
+    key = run("token_create", "--user", agent.email, "--name", "zapier")[0].strip().splitlines()[-1]
+    run("token_create", "--user", agent.email, "--name", "backup", "--read-only")
+    out, _ = run("token_list", "--user", agent.email)
+    lines = out.strip().splitlines()
+    assert [line.split("\t")[1] for line in lines] == ["backup", "zapier"]
+    assert "cwk_" in out and key not in out and "read\tlast used never" in lines[0]
+    out, _ = run("token_revoke", "--user", agent.email, "--name", "zapier")
+    assert "revoked 1 token(s) named 'zapier'" in out
+    assert Client(HTTP_AUTHORIZATION=f"Bearer {key}").get("/api/v1/me").status_code == 401
+    assert [line.split("\t")[1] for line in run("token_list", "--user", agent.email)[0].splitlines()] == [
+        "backup"
+    ]
+    with pytest.raises(CommandError, match=r"--name: agent@staff\.example has no token named 'zapier'"):
+        run("token_revoke", "--user", agent.email, "--name", "zapier")

@@ -1,7 +1,8 @@
-"""/api/v1/users, /api/v1/teams, /api/v1/me."""
+"""/api/v1/users, /api/v1/teams, /api/v1/tokens, /api/v1/me."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -62,6 +63,26 @@ class UserPatch(Strict):
     teams: list[int] | None = None
     skills: dict[str, int] | None = None
     capacity: int | None = None
+
+
+class TokenOut(Schema):
+    id: int
+    user: int
+    name: str
+    prefix: str  # the key's first characters, to tell tokens apart
+    scopes: list[str]
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+class NewTokenOut(TokenOut):
+    key: str  # shown once, never again
+
+
+class TokenCreate(Strict):
+    name: str = Field(..., min_length=1, max_length=100)
+    read_only: bool = False
+    user: int | None = None  # an admin may make a token for someone else
 
 
 ROUTING_TEAM_FIELDS = ("strategy", "fallback_team", "overflow_minutes", "return_untouched_on_offline")
@@ -228,3 +249,40 @@ def patch_team(request: HttpRequest, team_id: int, payload: TeamPatch) -> dict[s
         if routing_changes:
             routing_services.update_team_routing(actor, team, **routing_changes)
     return team_dict(team)
+
+
+def token_dict(token: Any) -> dict[str, Any]:
+    return {
+        "id": token.pk,
+        "user": token.user_id,
+        "name": token.name,
+        "prefix": token.prefix,
+        "scopes": list(token.scopes or []),
+        "created_at": token.created_at,
+        "last_used_at": token.last_used_at,
+    }
+
+
+@router.get("/tokens", response=list[TokenOut], summary="List the API tokens that still work")
+def list_tokens(request: HttpRequest, user: int | None = None) -> list[dict[str, Any]]:
+    actor = require_staff(request)
+    owner = actor if user is None or user == actor.pk else selectors.get_user(user)
+    return [token_dict(t) for t in services.tokens_for(owner, by=actor)]
+
+
+@router.post("/tokens", response={201: NewTokenOut}, summary="Make an API token (its key is shown once)")
+def create_token(request: HttpRequest, payload: TokenCreate) -> Status[dict[str, Any]]:
+    actor = require_staff(request)
+    require_write(request)
+    owner = actor if payload.user is None or payload.user == actor.pk else selectors.get_user(payload.user)
+    scopes = ("read",) if payload.read_only else ("read", "write")
+    token, key = services.create_token(owner, payload.name, scopes=scopes, by=actor)
+    return Status(201, {**token_dict(token), "key": key})
+
+
+@router.delete("/tokens/{token_id}", response={204: None}, summary="Revoke an API token")
+def revoke_token(request: HttpRequest, token_id: int) -> Status[None]:
+    actor = require_staff(request)
+    require_write(request)
+    services.revoke_token(selectors.get_live_token(token_id), by=actor)
+    return Status(204, None)

@@ -109,5 +109,8 @@ def team_leads(team_id: int) -> QuerySet[User]:
     return User.objects.filter(memberships__team_id=team_id, memberships__is_lead=True)
 
 
-def tokens_of(user: User) -> QuerySet[ApiToken]:
-    return ApiToken.objects.filter(user=user, revoked_at__isnull=True)
+def get_live_token(token_id: int) -> ApiToken:
+    token = ApiToken.objects.filter(pk=token_id, revoked_at__isnull=True).first()
+    if token is None:
+        raise NotFound(f"no token {token_id}", field="id")
+    return token

@@ -13,7 +13,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
 from casework.core import clock
-from casework.core.errors import InvalidInput, PermissionDenied
+from casework.core.errors import InvalidInput, NotFound, PermissionDenied
 from casework.core.prepared import Prepared
 from casework.iam.domain import Role, may_manage_people
 from casework.iam.models import ApiToken, PartnerOrganisation, Team, TeamMembership, User
@@ -154,8 +154,13 @@ def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def create_token(user: User, name: str, *, scopes: Iterable[str] = ("read", "write")) -> tuple[ApiToken, str]:
-    """A new token; the plain key is returned once and never stored."""
+def create_token(
+    user: User, name: str, *, scopes: Iterable[str] = ("read", "write"), by: User | None = None
+) -> tuple[ApiToken, str]:
+    """A new token; the plain key is returned once and never stored. A user makes
+    their own tokens; an admin may make one for anyone."""
+    if by is not None and by.pk != user.pk:
+        require_admin(by)
     name = name.strip()
     if not name:
         raise InvalidInput("a token needs a name", field="name")
@@ -192,6 +197,18 @@ def authenticate_token(key: str) -> tuple[User, ApiToken] | None:
     return token.user, token
 
 
-def revoke_token(token: ApiToken) -> None:
-    token.revoked_at = clock.now()
-    token.save(update_fields=["revoked_at"])
+def tokens_for(owner: User, *, by: User) -> list[ApiToken]:
+    """The owner's tokens that still work: a user sees their own, an admin anyone's."""
+    if by.pk != owner.pk:
+        require_admin(by)
+    return list(ApiToken.objects.filter(user=owner, revoked_at__isnull=True).order_by("-created_at", "-id"))
+
+
+def revoke_token(token: ApiToken, *, by: User | None = None) -> None:
+    """Refuse the token's calls from now on. Its user revokes their own tokens, an
+    admin anyone's; another user's token is not found, as if it did not exist."""
+    if by is not None and by.pk != token.user_id and not may_manage_people(by.role):
+        raise NotFound(f"no token {token.pk}", field="id")
+    if token.revoked_at is None:
+        token.revoked_at = clock.now()
+        token.save(update_fields=["revoked_at"])
