@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import secrets
 from collections.abc import Iterable
@@ -12,9 +13,9 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
-from casework.core import clock
+from casework.core import clock, config_cache
 from casework.core.errors import InvalidInput, NotFound, PermissionDenied
-from casework.core.prepared import Prepared
+from casework.core.prepared import Prepared, loaded
 from casework.iam.domain import Role, may_manage_people
 from casework.iam.models import ApiToken, PartnerOrganisation, Team, TeamMembership, User
 
@@ -177,24 +178,73 @@ def create_token(
     raise RuntimeError("could not make a unique token")
 
 
-# Every API call reads its token and user: one statement, compiled once.
 _LIVE_TOKEN = Prepared(
     lambda key_hash: ApiToken.objects.select_related("user").filter(
         key_hash=key_hash, revoked_at__isnull=True, user__is_active=True
     )
 )
+_TOKEN_FIELDS = [f.attname for f in ApiToken._meta.concrete_fields]
+_USER_FIELDS = [f.attname for f in User._meta.concrete_fields]
+_TOKEN_USER = ApiToken._meta.get_field("user")
+MOST_KEPT_TOKENS = 10_000  # live tokens a process keeps; past that it starts again
+LAST_USE_STEP = 60  # seconds: a token's last use is stored at most once a minute
 
 
 def authenticate_token(key: str) -> tuple[User, ApiToken] | None:
     if not key or not key.startswith(TOKEN_PREFIX):
         return None
-    token = _LIVE_TOKEN.first(_hash(key))
+    key_hash = _hash(key)
+    # Kept under the configuration's stamp of now: a change that lands while the
+    # token is read from the database leaves this dict behind, never the token in a newer one.
+    known: dict[str, _TokenRow] = config_cache.cached("iam.tokens", dict)
+    token = _live_token(known, key_hash)
     if token is None:
         return None
     now = clock.now()
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > LAST_USE_STEP:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+        _keep(known, key_hash, token)
     return token.user, token
+
+
+def _live_token(known: dict[str, _TokenRow], key_hash: str) -> ApiToken | None:
+    """The live token with this hash, its user with it; instances of the caller's own.
+
+    Every API call needs them. Like configuration, they are read once per process
+    and kept until a token or a user is saved or deleted anywhere (`config_cache`;
+    `iam.apps` says which saves count): a revocation or a deactivation refuses the
+    next call at once in the process that made it, and within
+    `CASEWORK_CONFIG_RECHECK_SECONDS` (1 s) in the others. An unknown key is not
+    kept: anyone may send any number of them."""
+    row = known.get(key_hash)
+    if row is None:
+        token = _LIVE_TOKEN.first(key_hash)
+        if token is not None:
+            _keep(known, key_hash, token)
+        return token  # type: ignore[no-any-return]
+    token_values, user_values = row
+    token = loaded(ApiToken, "default", _TOKEN_FIELDS, list(map(_own, token_values)))
+    user = loaded(User, "default", _USER_FIELDS, list(map(_own, user_values)))
+    _TOKEN_USER.set_cached_value(token, user)
+    return token
+
+
+_TokenRow = tuple[tuple[Any, ...], tuple[Any, ...]]  # the token's values, its user's
+
+
+def _keep(known: dict[str, _TokenRow], key_hash: str, token: ApiToken) -> None:
+    if len(known) >= MOST_KEPT_TOKENS and key_hash not in known:
+        known.clear()
+    known[key_hash] = (
+        tuple(_own(getattr(token, name)) for name in _TOKEN_FIELDS),
+        tuple(_own(getattr(token.user, name)) for name in _USER_FIELDS),
+    )
+
+
+def _own(value: Any) -> Any:
+    """A JSON value (a token's scopes) as the holder's own, as a read's would be."""
+    return copy.deepcopy(value) if isinstance(value, list | dict) else value
 
 
 def tokens_for(owner: User, *, by: User) -> list[ApiToken]:

@@ -3,14 +3,20 @@ revoked token's next call gets 401; keys are shown once and never listed."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from casework.core import clock, config_cache
+from casework.core.models import ConfigStamp
 from casework.iam import services
-from casework.iam.models import ApiToken
-from tests.factories import ApiClient, UserFactory
+from casework.iam.models import ApiToken, User
+from tests.factories import PASSWORD, ApiClient, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -80,3 +86,94 @@ def test_a_deactivated_users_tokens_stop_working(api: ApiClient, agent: Any, adm
     assert api.get("/me")[0] == 200
     assert ApiClient(admin_user).patch(f"/users/{agent.pk}", {"is_active": False})[0] == 200
     assert api.get("/me")[0] == 401
+
+
+# --- tokens kept per process ------------------------------------------------------
+
+
+@pytest.fixture
+def kept_for_a_minute(monkeypatch: pytest.MonkeyPatch, settings: Any) -> list[float]:
+    """A server's configuration checks (tests check on every read), on a clock of the test's."""
+    settings.CASEWORK_CONFIG_RECHECK_SECONDS = 60
+    now = [1000.0]
+    monkeypatch.setattr(config_cache, "_monotonic", lambda: now[0])
+    config_cache.forget()
+    return now
+
+
+def _token_reads(client: Client) -> tuple[int, int]:
+    """The status of a call and how many statements it sent that read or wrote tokens."""
+    with CaptureQueriesContext(connection) as queries:
+        status = client.get("/api/v1/me").status_code
+    return status, sum('"iam_apitoken"' in q["sql"] for q in queries.captured_queries)
+
+
+def test_a_token_is_read_once_per_process(agent: Any, kept_for_a_minute: list[float]) -> None:
+    _, key = services.create_token(agent, "zapier")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert _token_reads(client) == (200, 2)  # read, and its first use stored
+    assert _token_reads(client) == (200, 0)
+    assert _token_reads(Client(HTTP_AUTHORIZATION="Bearer cwk_unknown")) == (401, 1)
+    assert _token_reads(Client(HTTP_AUTHORIZATION="Bearer cwk_unknown")) == (401, 1)  # never kept
+
+
+def test_a_revocation_or_a_deactivation_applies_at_once_in_this_process(
+    agent: Any, admin_user: Any, kept_for_a_minute: list[float]
+) -> None:
+    token, key = services.create_token(agent, "zapier")
+    _, other_key = services.create_token(agent, "backup")
+    assert _calls(key) == 200 and _calls(other_key) == 200
+    services.revoke_token(token, by=agent)
+    assert _calls(key) == 401 and _calls(other_key) == 200
+    services.update_user(agent, by=admin_user, is_active=False)
+    assert _calls(other_key) == 401
+
+
+def test_a_sign_in_keeps_the_tokens_but_a_role_change_reaches_them(
+    agent: Any, admin_user: Any, kept_for_a_minute: list[float]
+) -> None:
+    _, key = services.create_token(agent, "zapier")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert _token_reads(client) == (200, 2)
+    Client().post("/login/", {"username": agent.email, "password": PASSWORD})  # stores the sign-in's time
+    assert User.objects.get(pk=agent.pk).last_login is not None
+    assert _token_reads(client) == (200, 0)
+    services.update_user(agent, by=admin_user, role="lead")
+    assert client.get("/api/v1/me").json()["role"] == "lead"
+
+
+def test_a_revocation_in_another_process_applies_within_the_recheck_time(
+    agent: Any, kept_for_a_minute: list[float], django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):  # as if committed
+        _, key = services.create_token(agent, "zapier")
+    assert _calls(key) == 200
+    # Another process revokes it and stores a new stamp, as its changed() does.
+    ApiToken.objects.filter(name="zapier").update(revoked_at=timezone.now())
+    ConfigStamp.objects.update(stamp="from-another-process")
+    kept_for_a_minute[0] += 30
+    assert _calls(key) == 200  # still within the recheck time
+    kept_for_a_minute[0] += 31
+    assert _calls(key) == 401
+
+
+def test_each_call_gets_a_token_of_its_own_and_its_last_use_is_stored_once_a_minute(
+    agent: Any, kept_for_a_minute: list[float]
+) -> None:
+    _, key = services.create_token(agent, "zapier", scopes=("read",))
+    start = timezone.now()
+    with clock.using(lambda: start):
+        user, first = services.authenticate_token(key)  # type: ignore[misc]
+    first.scopes.append("write")
+    user.role = "admin"
+    with clock.using(lambda: start + timedelta(seconds=59)):
+        user, second = services.authenticate_token(key)  # type: ignore[misc]
+    assert second is not first and second.scopes == ["read"] and user.role == "agent"
+    assert ApiToken.objects.get(name="zapier").last_used_at == start  # not stored again within the minute
+    later = start + timedelta(seconds=61)
+    with clock.using(lambda: later):
+        services.authenticate_token(key)
+    assert ApiToken.objects.get(name="zapier").last_used_at == later
+    with CaptureQueriesContext(connection) as queries, clock.using(lambda: later + timedelta(seconds=30)):
+        assert services.authenticate_token(key) is not None
+    assert not [q for q in queries.captured_queries if "iam_apitoken" in q["sql"]]
