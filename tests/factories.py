@@ -15,6 +15,7 @@ from django.test import Client
 from casework.accounts.models import Account, Contact, ContactEmail
 from casework.cases import services as case_services
 from casework.cases.models import Case
+from casework.core import config_cache
 from casework.core.actors import Actor
 from casework.iam import services as iam_services
 from casework.iam.models import Team, TeamMembership, User
@@ -29,6 +30,7 @@ __all__ = [
     "agent",
     "api",
     "api_as",
+    "config_kept_for_a_minute",
     "contact",
     "lead",
     "make_case",
@@ -176,3 +178,15 @@ def api_as(db: Any) -> Callable[[User], ApiClient]:
 @pytest.fixture
 def api(agent: User) -> ApiClient:
     return ApiClient(agent)
+
+
+@pytest.fixture
+def config_kept_for_a_minute(monkeypatch: pytest.MonkeyPatch, settings: Any) -> list[float]:
+    """What a server keeps per process (`config_cache`) rechecked once a minute, as a
+    server would (tests recheck on every read), on a monotonic clock the test moves:
+    `config_kept_for_a_minute[0] += 61` passes the recheck time without waiting."""
+    settings.CASEWORK_CONFIG_RECHECK_SECONDS = 60
+    now = [1000.0]
+    monkeypatch.setattr(config_cache, "_monotonic", lambda: now[0])
+    config_cache.forget()
+    return now

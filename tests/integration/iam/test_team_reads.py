@@ -9,7 +9,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from casework.core import config_cache
 from casework.core.errors import NotFound
 from casework.iam import selectors, services
 from casework.iam.models import Team
@@ -17,16 +16,8 @@ from casework.iam.models import Team
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def kept_for_a_minute(monkeypatch: pytest.MonkeyPatch, settings: Any) -> None:
-    """A server's configuration checks (tests check on every read), on a clock that stands still."""
-    settings.CASEWORK_CONFIG_RECHECK_SECONDS = 60
-    monkeypatch.setattr(config_cache, "_monotonic", lambda: 1000.0)
-    config_cache.forget()
-
-
 def test_a_team_read_by_id_brings_its_partner_organisation(
-    kept_for_a_minute: None, django_capture_on_commit_callbacks: Any
+    config_kept_for_a_minute: list[float], django_capture_on_commit_callbacks: Any
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):  # the teams' creation commits
         partner = services.create_team("Partner Desk", partner_organisation="Acme Outsourcing")
@@ -43,7 +34,7 @@ def test_a_team_read_by_id_brings_its_partner_organisation(
     assert missing.value.field == "team"
 
 
-def test_each_caller_gets_a_team_of_its_own(kept_for_a_minute: None) -> None:
+def test_each_caller_gets_a_team_of_its_own(config_kept_for_a_minute: list[float]) -> None:
     team = services.create_team("Support")
     first = selectors.get_team(team.pk)
     first.name = "Changed in memory only"
@@ -52,7 +43,7 @@ def test_each_caller_gets_a_team_of_its_own(kept_for_a_minute: None) -> None:
     assert second == team and second.created_at == team.created_at
 
 
-def test_a_changed_or_deleted_team_is_read_afresh_at_once(kept_for_a_minute: None) -> None:
+def test_a_changed_or_deleted_team_is_read_afresh_at_once(config_kept_for_a_minute: list[float]) -> None:
     team = services.create_team("Support")
     assert selectors.get_team(team.pk).name == "Support"
     services.update_team(selectors.get_team(team.pk), name="Customer Care", partner_organisation="Acme")

@@ -12,7 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from casework.core import clock, config_cache
+from casework.core import clock
 from casework.core.models import ConfigStamp
 from casework.iam import services
 from casework.iam.models import ApiToken, User
@@ -91,16 +91,6 @@ def test_a_deactivated_users_tokens_stop_working(api: ApiClient, agent: Any, adm
 # --- tokens kept per process ------------------------------------------------------
 
 
-@pytest.fixture
-def kept_for_a_minute(monkeypatch: pytest.MonkeyPatch, settings: Any) -> list[float]:
-    """A server's configuration checks (tests check on every read), on a clock of the test's."""
-    settings.CASEWORK_CONFIG_RECHECK_SECONDS = 60
-    now = [1000.0]
-    monkeypatch.setattr(config_cache, "_monotonic", lambda: now[0])
-    config_cache.forget()
-    return now
-
-
 def _token_reads(client: Client) -> tuple[int, int]:
     """The status of a call and how many statements it sent that read or wrote tokens."""
     with CaptureQueriesContext(connection) as queries:
@@ -108,7 +98,7 @@ def _token_reads(client: Client) -> tuple[int, int]:
     return status, sum('"iam_apitoken"' in q["sql"] for q in queries.captured_queries)
 
 
-def test_a_token_is_read_once_per_process(agent: Any, kept_for_a_minute: list[float]) -> None:
+def test_a_token_is_read_once_per_process(agent: Any, config_kept_for_a_minute: list[float]) -> None:
     _, key = services.create_token(agent, "zapier")
     client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
     assert _token_reads(client) == (200, 2)  # read, and its first use stored
@@ -118,7 +108,7 @@ def test_a_token_is_read_once_per_process(agent: Any, kept_for_a_minute: list[fl
 
 
 def test_a_revocation_or_a_deactivation_applies_at_once_in_this_process(
-    agent: Any, admin_user: Any, kept_for_a_minute: list[float]
+    agent: Any, admin_user: Any, config_kept_for_a_minute: list[float]
 ) -> None:
     token, key = services.create_token(agent, "zapier")
     _, other_key = services.create_token(agent, "backup")
@@ -130,7 +120,7 @@ def test_a_revocation_or_a_deactivation_applies_at_once_in_this_process(
 
 
 def test_a_sign_in_keeps_the_tokens_but_a_role_change_reaches_them(
-    agent: Any, admin_user: Any, kept_for_a_minute: list[float]
+    agent: Any, admin_user: Any, config_kept_for_a_minute: list[float]
 ) -> None:
     _, key = services.create_token(agent, "zapier")
     client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
@@ -143,7 +133,7 @@ def test_a_sign_in_keeps_the_tokens_but_a_role_change_reaches_them(
 
 
 def test_a_revocation_in_another_process_applies_within_the_recheck_time(
-    agent: Any, kept_for_a_minute: list[float], django_capture_on_commit_callbacks: Any
+    agent: Any, config_kept_for_a_minute: list[float], django_capture_on_commit_callbacks: Any
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):  # as if committed
         _, key = services.create_token(agent, "zapier")
@@ -151,14 +141,14 @@ def test_a_revocation_in_another_process_applies_within_the_recheck_time(
     # Another process revokes it and stores a new stamp, as its changed() does.
     ApiToken.objects.filter(name="zapier").update(revoked_at=timezone.now())
     ConfigStamp.objects.update(stamp="from-another-process")
-    kept_for_a_minute[0] += 30
+    config_kept_for_a_minute[0] += 30
     assert _calls(key) == 200  # still within the recheck time
-    kept_for_a_minute[0] += 31
+    config_kept_for_a_minute[0] += 31
     assert _calls(key) == 401
 
 
 def test_each_call_gets_a_token_of_its_own_and_its_last_use_is_stored_once_a_minute(
-    agent: Any, kept_for_a_minute: list[float]
+    agent: Any, config_kept_for_a_minute: list[float]
 ) -> None:
     _, key = services.create_token(agent, "zapier", scopes=("read",))
     start = timezone.now()
