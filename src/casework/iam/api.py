@@ -11,6 +11,7 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from casework.core.api_input import Email, Strict
+from casework.core.errors import NotFound
 from casework.iam import selectors, services
 from casework.iam.auth import require_staff, require_write
 from casework.routing import selectors as routing
@@ -263,19 +264,28 @@ def token_dict(token: Any) -> dict[str, Any]:
     }
 
 
+def _token_owner(actor: Any, user_id: int | None) -> Any:
+    """The user whose tokens a call names (`user`), the caller when it names none."""
+    if user_id is None or user_id == actor.pk:
+        return actor
+    try:
+        return selectors.get_user(user_id)
+    except NotFound:
+        raise NotFound(f"no user {user_id}", field="user") from None
+
+
 @router.get("/tokens", response=list[TokenOut], summary="List the API tokens that still work")
 def list_tokens(request: HttpRequest, user: int | None = None) -> list[dict[str, Any]]:
     actor = require_staff(request)
-    owner = actor if user is None or user == actor.pk else selectors.get_user(user)
-    return [token_dict(t) for t in services.tokens_for(owner, by=actor)]
+    return [token_dict(t) for t in services.tokens_for(_token_owner(actor, user), by=actor)]
 
 
 @router.post("/tokens", response={201: NewTokenOut}, summary="Make an API token (its key is shown once)")
 def create_token(request: HttpRequest, payload: TokenCreate) -> Status[dict[str, Any]]:
     actor = require_staff(request)
     require_write(request)
-    owner = actor if payload.user is None or payload.user == actor.pk else selectors.get_user(payload.user)
     scopes = ("read",) if payload.read_only else ("read", "write")
+    owner = _token_owner(actor, payload.user)
     token, key = services.create_token(owner, payload.name, scopes=scopes, by=actor)
     return Status(201, {**token_dict(token), "key": key})
 

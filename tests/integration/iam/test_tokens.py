@@ -74,6 +74,15 @@ def test_a_read_only_token_cannot_make_or_revoke_tokens(agent: Any) -> None:
     assert _calls(key) == 200
 
 
+def test_a_token_for_an_unknown_user_names_the_field(api: ApiClient, admin_user: Any) -> None:
+    admin = ApiClient(admin_user)
+    status, body, _ = admin.post("/tokens", {"name": "x", "user": 999_999})
+    assert status == 404 and body["field"] == "user"
+    status, body, _ = admin.get("/tokens?user=999999")
+    assert status == 404 and body["field"] == "user"
+    assert ApiToken.objects.filter(name="x").count() == 0
+
+
 def test_a_new_token_needs_a_name(api: ApiClient) -> None:
     status, body, _ = api.post("/tokens", {"name": ""})
     assert status == 422 and "name" in str(body)
