@@ -14,7 +14,6 @@ any cursor, ends it; later reads go to the database.
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -26,7 +25,7 @@ from django.db import connection
 from django.db.models import JSONField
 
 from casework.cases.models import Case
-from casework.core.prepared import loaded
+from casework.core.prepared import instance_from_row, loaded, row_of
 
 _FIELDS = list(Case._meta.concrete_fields)
 _NAMES = [f.attname for f in _FIELDS]
@@ -70,15 +69,14 @@ class _Kept:
             team=case.team.name if case.team is not None else "",
             tags=tuple(sorted(tags)),
         )
-        # Each as its fields' values, when the opening had the row at hand.
-        self.related: dict[str, tuple[Any, list[str], list[Any]] | None] = {}
+        # Each as its model and row, when the opening had the row at hand.
+        self.related: dict[str, tuple[Any, tuple[Any, ...]] | None] = {}
         for name, field in _RELATED_FIELDS.items():
             if getattr(case, field.attname) is None:
                 self.related[name] = None
             elif field.is_cached(case):
                 row: Any = field.get_cached_value(case)
-                names = [f.attname for f in type(row)._meta.concrete_fields]
-                self.related[name] = (type(row), names, [getattr(row, n) for n in names])
+                self.related[name] = (type(row), row_of(row))
         self.current = True
 
     def copy(self) -> Case:
@@ -136,11 +134,8 @@ def stored_related(case_id: int, name: str) -> Any:
     kept_row = row.related[name]
     if kept_row is None:
         return None
-    model, names, values = kept_row
-    # A JSON value (an account's mail domains) is the reader's own, as a read's would be.
-    return loaded(
-        model, "default", names, [copy.deepcopy(v) if isinstance(v, list | dict) else v for v in values]
-    )
+    model, values = kept_row
+    return instance_from_row(model, values)  # an account's mail domains: the reader's own
 
 
 def _current(case_id: int) -> _Kept | None:

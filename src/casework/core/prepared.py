@@ -10,6 +10,7 @@ select_related rows) or as values, just as the queryset would give them.
 
 from __future__ import annotations
 
+import copy
 import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -196,6 +197,33 @@ def loaded[M: Model](model: type[M], alias: str, names: Sequence[str], values: S
     state.adding = False
     state.db = alias
     return instance
+
+
+def row_of(instance: Model) -> tuple[Any, ...]:
+    """Every concrete field's value of `instance`, for a row kept in memory and handed
+    out again (`instance_from_row`); JSON values are copies, so a later change to
+    `instance` does not reach the kept row."""
+    return tuple(_own(getattr(instance, name)) for name in _attnames(type(instance)))
+
+
+def instance_from_row[M: Model](model: type[M], row: Sequence[Any], alias: str = "default") -> M:
+    """A new instance of a row kept by `row_of`, as a read of the row would give it:
+    each reader gets one of its own, JSON values included."""
+    return loaded(model, alias, _attnames(model), [_own(value) for value in row])
+
+
+def _own(value: Any) -> Any:
+    return copy.deepcopy(value) if isinstance(value, list | dict) else value
+
+
+_ATTNAMES: dict[type[Model], list[str]] = {}
+
+
+def _attnames(model: type[Model]) -> list[str]:
+    names = _ATTNAMES.get(model)
+    if names is None:
+        names = _ATTNAMES[model] = [f.attname for f in model._meta.concrete_fields]
+    return names
 
 
 def _construction_watched(model: type[Model]) -> bool:

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 
 from casework.core import config_cache
 from casework.core.errors import NotFound
-from casework.core.prepared import Prepared, loaded
+from casework.core.prepared import Prepared, instance_from_row, row_of
 from casework.iam.domain import STAFF_ROLES
 from casework.iam.models import ApiToken, PartnerOrganisation, Team, TeamMembership, User
 
@@ -66,8 +66,6 @@ def list_teams() -> QuerySet[Team]:
 
 
 _TEAM = Prepared(lambda pk: Team.objects.select_related("partner_organisation").filter(pk=pk))
-_TEAM_FIELDS = [f.attname for f in Team._meta.concrete_fields]
-_PARTNER_FIELDS = [f.attname for f in PartnerOrganisation._meta.concrete_fields]
 _PARTNER = Team._meta.get_field("partner_organisation")
 
 
@@ -84,16 +82,11 @@ def get_team(team_id: int) -> Team:
         if team is None:
             raise NotFound(f"no team {team_id}", field="team")
         partner = team.partner_organisation
-        known[team_id] = (
-            tuple(getattr(team, name) for name in _TEAM_FIELDS),
-            tuple(getattr(partner, name) for name in _PARTNER_FIELDS) if partner is not None else None,
-        )
+        known[team_id] = (row_of(team), row_of(partner) if partner is not None else None)
         return team  # type: ignore[no-any-return]
-    team_values, partner_values = row
-    team = loaded(Team, "default", _TEAM_FIELDS, team_values)
-    partner = (
-        loaded(PartnerOrganisation, "default", _PARTNER_FIELDS, partner_values) if partner_values else None
-    )
+    team_row, partner_row = row
+    team = instance_from_row(Team, team_row)
+    partner = instance_from_row(PartnerOrganisation, partner_row) if partner_row else None
     _PARTNER.set_cached_value(team, partner)
     return team
 

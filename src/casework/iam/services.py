@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import secrets
 from collections.abc import Iterable
@@ -15,7 +14,7 @@ from django.db import IntegrityError, transaction
 
 from casework.core import clock, config_cache
 from casework.core.errors import InvalidInput, NotFound, PermissionDenied
-from casework.core.prepared import Prepared, loaded
+from casework.core.prepared import Prepared, instance_from_row, row_of
 from casework.iam.domain import Role, may_manage_people
 from casework.iam.models import ApiToken, PartnerOrganisation, Team, TeamMembership, User
 
@@ -183,8 +182,6 @@ _LIVE_TOKEN = Prepared(
         key_hash=key_hash, revoked_at__isnull=True, user__is_active=True
     )
 )
-_TOKEN_FIELDS = [f.attname for f in ApiToken._meta.concrete_fields]
-_USER_FIELDS = [f.attname for f in User._meta.concrete_fields]
 _TOKEN_USER = ApiToken._meta.get_field("user")
 MOST_KEPT_TOKENS = 10_000  # live tokens a process keeps; past that it starts again
 LAST_USE_STEP = 60  # seconds: a token's last use is stored at most once a minute
@@ -223,9 +220,9 @@ def _live_token(known: dict[str, _TokenRow], key_hash: str) -> ApiToken | None:
         if token is not None:
             _keep(known, key_hash, token)
         return token  # type: ignore[no-any-return]
-    token_values, user_values = row
-    token = loaded(ApiToken, "default", _TOKEN_FIELDS, list(map(_own, token_values)))
-    user = loaded(User, "default", _USER_FIELDS, list(map(_own, user_values)))
+    token_row, user_row = row
+    token = instance_from_row(ApiToken, token_row)
+    user = instance_from_row(User, user_row)
     _TOKEN_USER.set_cached_value(token, user)
     return token
 
@@ -236,15 +233,7 @@ _TokenRow = tuple[tuple[Any, ...], tuple[Any, ...]]  # the token's values, its u
 def _keep(known: dict[str, _TokenRow], key_hash: str, token: ApiToken) -> None:
     if len(known) >= MOST_KEPT_TOKENS and key_hash not in known:
         known.clear()
-    known[key_hash] = (
-        tuple(_own(getattr(token, name)) for name in _TOKEN_FIELDS),
-        tuple(_own(getattr(token.user, name)) for name in _USER_FIELDS),
-    )
-
-
-def _own(value: Any) -> Any:
-    """A JSON value (a token's scopes) as the holder's own, as a read's would be."""
-    return copy.deepcopy(value) if isinstance(value, list | dict) else value
+    known[key_hash] = (row_of(token), row_of(token.user))
 
 
 def tokens_for(owner: User, *, by: User) -> list[ApiToken]:
