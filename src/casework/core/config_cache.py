@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
@@ -81,10 +81,17 @@ def forget() -> None:
     _state.update(stamp=None, checked_at=0.0)
 
 
-def watch(*models: type) -> None:
-    """Any save or delete of these models counts as a configuration change."""
+def watch(*models: type, ignoring: Iterable[str] = ()) -> None:
+    """Any save or delete of these models counts as a configuration change, but a
+    save of the `ignoring` fields alone (`save(update_fields=...)`)."""
+    ignored = frozenset(ignoring)
+
+    def on_save(update_fields: Any = None, **_: Any) -> None:
+        if not (ignored and update_fields is not None and set(update_fields) <= ignored):
+            changed()
+
     for model in models:
-        post_save.connect(_on_write, sender=model, weak=False, dispatch_uid=f"config:{model.__name__}")
+        post_save.connect(on_save, sender=model, weak=False, dispatch_uid=f"config:{model.__name__}")
         post_delete.connect(_on_write, sender=model, weak=False, dispatch_uid=f"config-del:{model.__name__}")
 
 
