@@ -184,3 +184,9 @@ def test_token_list_and_revoke(agent) -> None:
     ]
     with pytest.raises(CommandError, match=r"--name: agent@staff\.example has no token named 'zapier'"):
         run("token_revoke", "--user", agent.email, "--name", "zapier")
+
+
+@pytest.mark.django_db
+def test_token_create_with_a_name_too_long_names_the_argument(agent) -> None:
+    with pytest.raises(CommandError, match=r"--name: a token's name has at most 100 characters"):
+        run("token_create", "--user", agent.email, "--name", "x" * 101)

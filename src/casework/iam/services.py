@@ -164,6 +164,8 @@ def create_token(
     name = name.strip()
     if not name:
         raise InvalidInput("a token needs a name", field="name")
+    if len(name) > ApiToken._meta.get_field("name").max_length:  # type: ignore[operator]
+        raise InvalidInput("a token's name has at most 100 characters", field="name")
     key = TOKEN_PREFIX + secrets.token_urlsafe(32)
     for _ in range(3):
         try:
