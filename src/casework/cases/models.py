@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.query_utils import DeferredAttribute
 from django.utils import timezone
 
 from casework.cases.domain import LinkKind, Priority, Status
@@ -31,8 +34,41 @@ class Channel(models.TextChoices):
     WEB = "web"  # created by an agent in the workspace
 
 
+# While a new case's opening handlers run, the case has no number yet: taking it
+# locks the prefix's sequence row to the commit, and every other creation waits
+# on that lock, so it is taken last. Whoever reads the number before (a trigger's
+# email, a webhook's payload) gets it taken then, through this hook.
+number_on_demand: ContextVar[Callable[[Any], str | None] | None] = ContextVar(
+    "number_on_demand", default=None
+)
+
+
+class _NumberAttribute(DeferredAttribute):
+    """A data descriptor (it sets too), so that reads come here even with the value
+    in the instance's dictionary."""
+
+    def __get__(self, instance: Any, cls: Any = None) -> Any:
+        value = super().__get__(instance, cls)
+        if value is None and instance is not None and (take := number_on_demand.get()) is not None:
+            value = take(instance)
+        return value
+
+    def __set__(self, instance: Any, value: Any) -> None:
+        instance.__dict__[self.field.attname] = value
+
+
+class CaseNumberField(models.CharField):
+    """A case's number: taken on first read while the opening has not taken it yet."""
+
+    descriptor_class = _NumberAttribute
+
+    def deconstruct(self) -> Any:
+        name, _, args, kwargs = super().deconstruct()
+        return name, "django.db.models.CharField", args, kwargs  # the column is a plain one
+
+
 class Case(models.Model):
-    number = models.CharField(max_length=30, unique=True, null=True)
+    number = CaseNumberField(max_length=30, unique=True, null=True)
     title = models.CharField(max_length=300)
     description = models.TextField(blank=True, default="")
     status = models.CharField(max_length=12, choices=[(s.value, s.value) for s in Status], default=Status.NEW)

@@ -53,6 +53,24 @@ def test_triggers_run_in_order_and_each_sees_the_changes_before_it(make_case, ag
     assert notes == ["Urgent: VIP cannot log in for Casey Customer"]
 
 
+def test_a_creation_trigger_names_the_new_cases_number(make_case, agent):
+    """The number is taken after the opening's handlers unless one reads it first:
+    a trigger's note that names it gets the case's own number, and the next case
+    the one after it."""
+    trigger(
+        "Acknowledge",
+        "case_created",
+        {"all": [{"field": "title", "op": "contains", "value": "printer"}]},
+        [{"type": "note", "text": "Logged as {{ case.number }}"}],
+    )
+    case = make_case(title="The printer is on fire")
+    after = make_case(title="Cannot log in")
+    notes = list(case.messages.filter(direction="internal").values_list("text", flat=True))
+    assert case.number and notes == [f"Logged as {case.number}"]
+    assert Case.objects.get(pk=case.pk).number == case.number
+    assert int(after.number.rsplit("-", 1)[1]) == int(case.number.rsplit("-", 1)[1]) + 1
+
+
 def test_two_triggers_that_ping_pong_a_field_stop_at_the_depth_limit(make_case, agent):
     trigger(
         "High becomes urgent",

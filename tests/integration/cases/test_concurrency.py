@@ -27,7 +27,9 @@ from django.test import Client
 
 from casework.accounts.models import Contact
 from casework.cases import services
+from casework.cases.events import CaseCreated
 from casework.cases.models import Case, TimelineEvent
+from casework.core import events
 from casework.core.actors import Actor
 from casework.iam.services import create_token
 
@@ -140,6 +142,48 @@ def test_a_rolled_back_creation_gives_its_number_back(threads_db: None, agent: A
     assert sorted(Case.objects.values_list("title", flat=True)) == ["Before", "Kept"]
     after = services.open_case(actor, title="After", team=team).number
     assert number_value(after) == number_value(before) + 2
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite's write lock holds every writer")
+def test_a_creation_whose_handlers_are_slow_holds_up_no_other(
+    threads_db: None, agent: Any, team: Any
+) -> None:
+    """The number is taken after the opening's handlers: while one creation's
+    handlers run (a trigger's webhook, a slow rule), another creation completes,
+    and the numbers stay consecutive in the order they were taken."""
+    actor = Actor.agent(agent)
+    before = services.open_case(actor, title="Before", team=team).number
+    in_handlers, other_done = threading.Event(), threading.Event()
+
+    def slow(event: CaseCreated) -> None:
+        if Case.objects.filter(pk=event.case_id, title="Slow").exists():
+            in_handlers.set()
+            assert other_done.wait(JOIN_TIMEOUT), "the other creation waited for this one"
+
+    def opened_slowly(_: int) -> str:
+        try:
+            return str(services.open_case(actor, title="Slow", team=team).number)
+        finally:
+            connections.close_all()
+
+    def opened_meanwhile(_: int) -> str:
+        try:
+            assert in_handlers.wait(JOIN_TIMEOUT)
+            number = str(services.open_case(actor, title="Quick", team=team).number)
+            other_done.set()
+            return number
+        finally:
+            connections.close_all()
+
+    events.subscribe(CaseCreated, slow)
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            slowly, meanwhile = pool.submit(opened_slowly, 0), pool.submit(opened_meanwhile, 1)
+            quick, slow_number = meanwhile.result(timeout=JOIN_TIMEOUT), slowly.result(timeout=JOIN_TIMEOUT)
+    finally:
+        events.unsubscribe(CaseCreated, slow)
+    assert number_value(quick) == number_value(before) + 1
+    assert number_value(slow_number) == number_value(before) + 2
 
 
 def test_the_same_idempotency_key_sent_at_once_makes_one_case(

@@ -50,7 +50,8 @@ def test_the_handlers_read_the_new_case_as_stored_without_a_query(make_case: Any
     assert queries == 0
     stored = Case.objects.get(pk=opened.pk)
     for field in Case._meta.concrete_fields:  # every column as a read gives it
-        assert getattr(case, field.attname) == getattr(stored, field.attname), field.name
+        if field.attname != "number":  # taken after the handlers, or when one reads it (test_triggers)
+            assert getattr(case, field.attname) == getattr(stored, field.attname), field.name
 
 
 def test_a_write_to_the_case_sends_later_reads_to_the_database(make_case: Any, on_opening: Any) -> None:

@@ -18,7 +18,8 @@ from casework.cases.services.conversation import (
     receive_customer_message,
     reject_resolution,
 )
-from casework.cases.services.opening import open_case, reserve_numbers
+from casework.cases.services.numbering import reserve_numbers
+from casework.cases.services.opening import open_case
 from casework.cases.timeline import record_event
 
 __all__ = [

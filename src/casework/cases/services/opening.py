@@ -1,32 +1,28 @@
-"""Opening a case: its number (gap-safe under concurrent creation), the
-idempotency key, the created event and search entry, then the other areas' handlers."""
+"""Opening a case: the idempotency key, the created event and search entry, the
+other areas' handlers, then its number (`numbering`), taken last."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.conf import settings
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db import IntegrityError, transaction
 
 from casework.cases import hooks, new_case_row
 from casework.cases.domain import (
     Priority,
     Status,
-    format_number,
     normalise_tags,
-    number_stem,
 )
 from casework.cases.events import CaseCreated
 from casework.cases.models import (
     Case,
-    CaseNumberSequence,
     Channel,
     IdempotencyKey,
     Message,
 )
 from casework.cases.selectors import SEARCH_KIND
+from casework.cases.services import numbering
 from casework.cases.services.access import require_staff
 from casework.cases.services.attachments import NewAttachment, store_attachments
 from casework.cases.services.changes import fresh
@@ -42,60 +38,7 @@ from casework.cases.timeline import record_events
 from casework.core import clock, events, search
 from casework.core.actors import Actor
 from casework.core.errors import InvalidInput
-from casework.core.prepared import Writes, insert_row, kept_cursor, update_rows
-
-
-def _bump() -> str:
-    """Take the prefix's next value (`%s`: the prefix); no row back means the prefix
-    has no sequence yet."""
-    sequence = connection.ops.quote_name(CaseNumberSequence._meta.db_table)
-    return f"UPDATE {sequence} SET last_value = last_value + 1 WHERE prefix = %s RETURNING last_value"
-
-
-def _numbering(case_id: int) -> tuple[str, list[Any]]:
-    """On PostgreSQL, one statement bumps the sequence and stores the number on the
-    case, returning it (no row: the prefix has no sequence yet)."""
-    cases = connection.ops.quote_name(Case._meta.db_table)
-    prefix = settings.CASE_NUMBER_PREFIX
-    return (
-        f"WITH n AS ({_bump()}) UPDATE {cases} SET number = %s || n.last_value::text "
-        f"FROM n WHERE {cases}.id = %s RETURNING number",
-        [prefix, number_stem(prefix), case_id],
-    )
-
-
-def _number_case(case_id: int) -> str:
-    """Give the new case the next number, inside the caller's transaction (row lock
-    on PostgreSQL, the database write lock on SQLite), so concurrent creators never
-    share one and a rolled-back creation gives its number back. Taken last, so the
-    lock is held as briefly as the transaction allows."""
-    prefix = settings.CASE_NUMBER_PREFIX
-    with connection.cursor() as cursor:
-        for _ in range(2):
-            if connection.vendor == "postgresql":  # bump, read and store: one statement
-                cursor.execute(*_numbering(case_id))
-                row = cursor.fetchone()
-                if row is not None:
-                    return str(row[0])
-            else:  # SQLite has no UPDATE inside WITH; two statements, no round trips
-                cursor.execute(_bump(), [prefix])
-                row = cursor.fetchone()
-                if row is not None:
-                    number = format_number(prefix, row[0])
-                    update_rows(Case, {"id": case_id}, number=number)
-                    return number
-            CaseNumberSequence.objects.get_or_create(prefix=prefix)  # the first case with this prefix
-    raise RuntimeError(f"no number sequence for {prefix!r}")
-
-
-def reserve_numbers(count: int) -> int:
-    """Reserve `count` consecutive numbers for a bulk import; returns the first."""
-    prefix = settings.CASE_NUMBER_PREFIX
-    with transaction.atomic():
-        CaseNumberSequence.objects.get_or_create(prefix=prefix)
-        CaseNumberSequence.objects.filter(prefix=prefix).update(last_value=F("last_value") + count)
-        last = CaseNumberSequence.objects.get(prefix=prefix).last_value
-    return last - count + 1
+from casework.core.prepared import Writes, insert_row
 
 
 def open_case(
@@ -155,11 +98,12 @@ def open_case(
                 entitlement=entitlement,
                 attachments=attachments,
             )
-            if read_back:
-                case = fresh(case.pk)
             if idempotency_key is not None:
                 with transaction.atomic():
                     IdempotencyKey.objects.create(user=actor.user, key=idempotency_key, case=case)
+            numbering.number_last(case)
+            if read_back:
+                case = fresh(case.pk)
             return case
     except IntegrityError:
         if idempotency_key is not None:
@@ -176,50 +120,14 @@ def _case_for_key(actor: Actor, key: str) -> Case | None:
     return hit.case if hit else None
 
 
-def _insert(case: Case, *, numbered: bool) -> None:
-    """Store a new case's row with an INSERT written once: the ORM's save compiled
-    the 35-column statement for every case. No model signal listens to cases.
-
-    `numbered` (PostgreSQL): the same statement takes the case's number, so the row
-    is written once; stored by a later UPDATE, the number wrote a second version of
-    the row and of each of its 17 index entries. No number back (the prefix has no
-    sequence yet) leaves it to `_number_case`."""
+def _insert(case: Case) -> None:
+    """Store a new case's row, with no number yet, by an INSERT written once: the
+    ORM's save compiled the 35-column statement for every case. No model signal
+    listens to cases."""
     columns = {f.attname: getattr(case, f.attname) for f in Case._meta.concrete_fields if not f.primary_key}
-    if numbered:
-        columns.pop("number")
-        sql, fields = _numbered_insert(tuple(columns))
-        prefix = settings.CASE_NUMBER_PREFIX
-        params = [prefix, number_stem(prefix)]
-        params += [f.get_db_prep_save(v, connection) for f, v in zip(fields, columns.values(), strict=True)]
-        cursor = kept_cursor(connection)
-        cursor.execute(sql, params)
-        case.pk, case.number = cursor.fetchone()
-    else:
-        case.pk = insert_row(Case, **columns)
+    case.pk = insert_row(Case, **columns)
     case._state.adding = False
     case._state.db = "default"
-
-
-_NUMBERED_INSERTS: dict[tuple[str, ...], tuple[str, list[Any]]] = {}
-
-
-def _numbered_insert(names: tuple[str, ...]) -> tuple[str, list[Any]]:
-    """The INSERT that bumps the prefix's sequence and stores the case with its
-    number (`%s`: the prefix, its number stem, then the columns `names`), returning
-    the id and the number; written once per process."""
-    statement = _NUMBERED_INSERTS.get(names)
-    if statement is None:
-        quote = connection.ops.quote_name
-        fields: list[Any] = [Case._meta.get_field(name) for name in names]
-        columns = ", ".join(quote(f.column) for f in fields)
-        marks = ", ".join(["%s"] * len(fields))
-        sql = (
-            f"WITH n AS ({_bump()}) INSERT INTO {quote(Case._meta.db_table)} ({quote('number')}, {columns}) "
-            f"VALUES ((SELECT %s || n.last_value::text FROM n), {marks}) "
-            f"RETURNING {quote(str(Case._meta.pk.column))}, {quote('number')}"
-        )
-        statement = _NUMBERED_INSERTS[names] = (sql, fields)
-    return statement
 
 
 def _open_case(actor: Actor, **f: Any) -> Case:
@@ -266,8 +174,7 @@ def _open_case(actor: Actor, **f: Any) -> Case:
         status_changed_at=now,
         last_customer_message_at=now if actor.kind == "contact" else None,
     )
-    # The number's lock is held to the commit; with attachments to store, it is taken last.
-    _insert(case, numbered=connection.vendor == "postgresql" and not f["attachments"])
+    _insert(case)
     tag_names = normalise_tags(f["tags"])
     created = {
         "title": title,
@@ -294,8 +201,8 @@ def _open_case(actor: Actor, **f: Any) -> Case:
             created_at=now,
         )
         store_attachments(case, message, f["attachments"])
-    if case.number is None:
-        case.number = _number_case(case.pk)
-    with new_case_row.kept(case, tag_names):  # the handlers' reads of it, until one writes to it
+    # The handlers read the row from memory until one writes to it (kept first: it
+    # copies the row, number unread); their reads of the number take it.
+    with new_case_row.kept(case, tag_names), numbering.taken_on_demand(case):
         events.publish(CaseCreated(case_id=case.pk, actor=actor))
     return case
