@@ -38,10 +38,21 @@ def main(argv: list[str] | None = None) -> None:
             workers=args.workers,
             log_level="info" if args.debug else "warning",
             lifespan="off",
+            loop=_loop(args.workers),
             access_log=args.debug,
         )
     finally:
         _stop(children)
+
+
+def _loop(workers: int) -> str:
+    """With several workers, one whose servers share connections fairly among them
+    (`balanced_accept`); uvloop is not installed everywhere (Windows)."""
+    try:
+        import uvloop  # noqa: F401
+    except ImportError:
+        return "auto"
+    return "casework.config.balanced_accept:new_event_loop" if workers > 1 else "auto"
 
 
 def _stop(children: list[subprocess.Popen[bytes]]) -> None:

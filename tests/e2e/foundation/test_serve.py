@@ -89,3 +89,80 @@ def test_serve_in_production_mode_answers_the_api_with_a_token(installation: dic
             server.wait()
     out = server.stdout.read()  # type: ignore[union-attr]
     assert f"Casework is starting at {base}" in out and "off (--web-only)" in out
+
+
+def _web_workers(pid: int) -> list[int]:
+    """The server's worker processes (not multiprocessing's resource tracker)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (FileNotFoundError, IndexError):
+                continue
+            if parent == pid and b"spawn_main" in (entry / "cmdline").read_bytes():
+                found.append(int(entry.name))
+    return found
+
+
+def _connections_held(workers: list[int], port: int, client_ports: set[int]) -> list[int]:
+    """How many of the clients' connections (by their local ports) each worker process holds."""
+    inodes = {}  # server-side socket inode -> client port
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, remote, inode = fields[1], fields[2], fields[9]
+        if int(local.split(":")[1], 16) == port and int(remote.split(":")[1], 16) in client_ports:
+            inodes[f"socket:[{inode}]"] = int(remote.split(":")[1], 16)
+    held = []
+    for pid in workers:
+        links = set()
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            try:
+                links.add(str(fd.readlink()))
+            except OSError:
+                continue
+        held.append(len(links & inodes.keys()))
+    return held
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads Linux's /proc")
+def test_two_workers_share_connections_that_arrive_at_once(installation: dict[str, str]) -> None:
+    """With two web workers, four keep-alive clients connecting at the same moment
+    are served two by each worker, not all by whichever woke first."""
+    port = free_port()
+    data = Path(installation["data"])
+    server = subprocess.Popen(
+        [sys.executable, "-m", "casework", "serve", "--web-only", "--port", str(port), "--workers", "2"],
+        env=casework_env(data, CASEWORK_SECRET_KEY=installation["key"]),
+        cwd=data.parent,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_until_healthy(f"http://127.0.0.1:{port}", server)
+        workers = _web_workers(server.pid)
+        assert len(workers) == 2, workers
+        for _ in range(3):
+            clients = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(4)]
+            ports = {c.getsockname()[1] for c in clients}
+            deadline = time.monotonic() + 10
+            while sum(held := _connections_held(workers, port, ports)) < 4 and time.monotonic() < deadline:
+                time.sleep(0.01)  # polling until both workers have accepted, not a wait for a fixed time
+            assert sorted(held) == [2, 2]
+            for client in clients:
+                client.sendall(f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+            for client in clients:
+                assert client.recv(4096).startswith(b"HTTP/1.1 200")
+            for client in clients:
+                client.close()
+            deadline = time.monotonic() + 10
+            while sum(_connections_held(workers, port, ports)) and time.monotonic() < deadline:
+                time.sleep(0.01)  # polling until the workers let go, not a wait for a fixed time
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
