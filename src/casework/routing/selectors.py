@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Min, QuerySet, Subquery
+from django.db.models import Case as Conditional
+from django.db.models import Count, Exists, Min, QuerySet, Subquery, When
 
 from casework.cases import selectors as case_selectors
 from casework.cases.domain import ACTIVE, Priority
@@ -121,14 +122,22 @@ def _previous_agent(contact_id: int, case_id: int) -> QuerySet[Any]:
     )
 
 
+def _anyone_online(team_id: int) -> Exists:
+    return Exists(AgentState.objects.filter(presence=Presence.ONLINE, user__memberships__team_id=team_id))
+
+
 _TEAM_AGENTS = Prepared(lambda team_id: _team_members(team_id).values(*_AGENT_COLUMNS))
 # The same, each row also naming the contact's previous agent and whom the team's
-# round robin served last: one read per decision.
+# round robin served last: one read per decision. The previous agent counts only
+# for an eligible (online) agent, so it is looked for only when one of the team is
+# online: the contact's latest cases are the read's dearest part.
 _TEAM_FOR_CASE = Prepared(
     lambda team_id, contact_id, case_id: (
         _team_members(team_id)
         .annotate(
-            affinity=Subquery(_previous_agent(contact_id, case_id)),
+            affinity=Conditional(
+                When(_anyone_online(team_id), then=Subquery(_previous_agent(contact_id, case_id)))
+            ),
             round_robin_last=Subquery(
                 TeamRouting.objects.filter(team_id=team_id).values("last_round_robin_user_id")[:1]
             ),
