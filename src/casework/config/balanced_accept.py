@@ -4,14 +4,20 @@ With several web workers, uvicorn hands each one the same listening socket.
 Every worker's loop wakes when a connection waits, and the first to run accepts
 everything queued: two or four keep-alive clients that connect at once often all
 land on one worker, whose process then does all their work on one core while
-the other worker idles (four clients creating cases: 216 to 269 cases/s with
-one worker doing it all, 302 to 398 with the clients shared).
+the other worker idles (two clients creating cases, the same code in the same
+minutes: 216 and 263 cases/s with one worker doing it all, 302 with the two
+clients shared).
 
 Here a worker accepts at once only while it holds no connection; holding some,
-it waits 2 ms for each (20 ms at most) before it accepts, so a worker holding
-fewer takes the next one first, and a busy worker (its loop late) leaves new
-connections to an idle one. Only servers on an inherited socket (several
-workers) are affected; a single worker binds its own and accepts as usual.
+it waits `CASEWORK_ACCEPT_WAIT_MS` (2) for each, three times that at most, before
+it accepts, so a worker holding fewer takes the next one first, and a busy
+worker (its loop late) leaves new connections to an idle one. The price: while
+both workers hold three or more connections, each accepts at most one new one
+per 6 ms, about 330 a second for two workers. Browsers, API clients with
+keep-alive and a proxy's pool reuse theirs; behind a balancer that opens a
+connection per request, set `CASEWORK_ACCEPT_WAIT_MS=0`. Only servers on an
+inherited socket (several workers) are affected; a single worker binds its own
+and accepts as usual.
 
     uvicorn.run(..., loop="casework.config.balanced_accept:new_event_loop")
 """
@@ -26,8 +32,11 @@ from typing import Any
 
 import uvloop
 
-WAIT_PER_CONNECTION = 0.002  # seconds before accepting, for each connection held
-LONGEST_WAIT = 0.020
+from casework.config.env import env_number
+
+WAIT_PER_CONNECTION = max(0.0, env_number("CASEWORK_ACCEPT_WAIT_MS", 2)) / 1000  # seconds, per one held
+LONGEST_WAIT = 3 * WAIT_PER_CONNECTION
+RETRY_AFTER_ERROR = 0.01  # seconds: out of file descriptors, say
 
 
 def accept_delay(held: int) -> float:
@@ -62,7 +71,7 @@ class BalancedServer:
             except (BlockingIOError, InterruptedError):
                 continue  # another worker took it
             except OSError:  # out of file descriptors, a reset before accept: try again shortly
-                await asyncio.sleep(LONGEST_WAIT)
+                await asyncio.sleep(RETRY_AFTER_ERROR)
                 continue
             conn.setblocking(False)
             if conn.family in (socket.AF_INET, socket.AF_INET6):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -34,6 +36,15 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def stop(server: subprocess.Popen) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
 
 
 def wait_until_healthy(base: str, server: subprocess.Popen) -> None:
@@ -81,12 +92,7 @@ def test_serve_in_production_mode_answers_the_api_with_a_token(installation: dic
         missing = httpx.get(f"{base}/api/v1/cases/CS-999999", headers=auth, timeout=10)
         assert missing.status_code == 404 and "Traceback" not in missing.text  # DEBUG is off
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server)
     out = server.stdout.read()  # type: ignore[union-attr]
     assert f"Casework is starting at {base}" in out and "off (--web-only)" in out
 
@@ -125,10 +131,28 @@ def _connections_held(workers: list[int], port: int, client_ports: set[int]) -> 
     return held
 
 
+def _wait_until_both_accept(workers: list[int], port: int) -> None:
+    """/healthz answers once one worker serves; the other may still be starting."""
+    seen: set[int] = set()
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while len(seen) < len(workers) and time.monotonic() < deadline:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as probe:
+            ports = {probe.getsockname()[1]}
+            while not any(held := _connections_held(workers, port, ports)) and time.monotonic() < deadline:
+                time.sleep(0.01)  # polling until a worker accepts, not a wait for a fixed time
+            seen.update(pid for pid, n in zip(workers, held, strict=True) if n)
+        while any(_connections_held(workers, port, ports)) and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert len(seen) == len(workers), f"only {seen} of {workers} accepted connections"
+
+
 @pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads Linux's /proc")
 def test_two_workers_share_connections_that_arrive_at_once(installation: dict[str, str]) -> None:
     """With two web workers, four keep-alive clients connecting at the same moment
-    are served two by each worker, not all by whichever woke first."""
+    are served two by each worker, not all by whichever woke first. A worker
+    the machine leaves unscheduled for longer than the waits (milliseconds) can
+    still end up with one: so five tries, three at least shared two and two,
+    and none with a worker holding none."""
     port = free_port()
     data = Path(installation["data"])
     server = subprocess.Popen(
@@ -143,13 +167,23 @@ def test_two_workers_share_connections_that_arrive_at_once(installation: dict[st
         wait_until_healthy(f"http://127.0.0.1:{port}", server)
         workers = _web_workers(server.pid)
         assert len(workers) == 2, workers
-        for _ in range(3):
-            clients = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(4)]
+        _wait_until_both_accept(workers, port)
+        shares = []
+        for _ in range(5):
+            # Both workers paused while four clients connect: the connections wait
+            # in the socket's queue, and both workers wake to them at once.
+            for pid in workers:
+                os.kill(pid, signal.SIGSTOP)
+            try:
+                clients = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(4)]
+            finally:
+                for pid in workers:
+                    os.kill(pid, signal.SIGCONT)
             ports = {c.getsockname()[1] for c in clients}
             deadline = time.monotonic() + 10
             while sum(held := _connections_held(workers, port, ports)) < 4 and time.monotonic() < deadline:
                 time.sleep(0.01)  # polling until both workers have accepted, not a wait for a fixed time
-            assert sorted(held) == [2, 2]
+            shares.append(sorted(held))
             for client in clients:
                 client.sendall(f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
             for client in clients:
@@ -160,9 +194,5 @@ def test_two_workers_share_connections_that_arrive_at_once(installation: dict[st
             while sum(_connections_held(workers, port, ports)) and time.monotonic() < deadline:
                 time.sleep(0.01)  # polling until the workers let go, not a wait for a fixed time
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server)
+    assert shares.count([2, 2]) >= 3 and [0, 4] not in shares, shares
