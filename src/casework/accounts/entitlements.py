@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import F, Q, QuerySet
 
 from casework.accounts.models import Account, Contact, Entitlement, EntitlementCharge
-from casework.core import clock
+from casework.core import clock, config_cache
 from casework.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, StaleVersion
 from casework.core.prepared import Prepared
 from casework.iam.domain import is_staff_role, may_manage_configuration
@@ -67,12 +67,41 @@ _OF_ACCOUNT_OR_CONTACT = Prepared(
 )
 
 
+MOST_KEPT_HOLDERS = 50_000  # beyond that many, every new case reads its entitlements
+
+
+def _holders() -> tuple[frozenset[int], frozenset[int]] | None:
+    """The accounts (for their account-wide entitlements) and the contacts that hold
+    an active entitlement, or None when there are too many to keep. Kept as
+    configuration: entitlements are made and changed by admins (`watch` in the SLA
+    area's `ready`); the use of one updates its remaining count by queryset, which
+    changes no holder. A customer who holds none, as most do where entitlements are
+    sold to some accounts only, then opens a case with no read of them."""
+
+    def load() -> tuple[frozenset[int], frozenset[int]] | None:
+        rows = Entitlement.objects.filter(is_active=True).values_list("account_id", "contact_id")
+        owners = list(rows[: MOST_KEPT_HOLDERS + 1])
+        if len(owners) > MOST_KEPT_HOLDERS:
+            return None
+        accounts = frozenset(a for a, c in owners if c is None and a is not None)
+        return accounts, frozenset(c for _, c in owners if c is not None)
+
+    return config_cache.cached("accounts.entitlement_holders", load)
+
+
 def find_for_case(
     *, account: Account | None, contact: Contact | None, service: str, channel: str, on: date
 ) -> Entitlement | None:
     """The entitlement a new case gets: the most specific one that covers it."""
     if account is None and contact is None:
         return None
+    holders = _holders()
+    if holders is not None:
+        accounts, contacts = holders
+        if (account is None or account.pk not in accounts) and (
+            contact is None or contact.pk not in contacts
+        ):
+            return None
     if account is not None and contact is not None:
         found = _OF_ACCOUNT_OR_CONTACT.all(account.pk, contact.pk)
     elif account is not None:

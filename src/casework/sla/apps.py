@@ -8,6 +8,7 @@ class SlaConfig(AppConfig):
 
     def ready(self) -> None:
         from casework.accounts import entitlements
+        from casework.accounts.models import Entitlement
         from casework.cases import hooks
         from casework.cases.events import CaseChanged, CaseCreated, MessagePosted
         from casework.core import config_cache, events
@@ -20,4 +21,4 @@ class SlaConfig(AppConfig):
         events.subscribe(MessagePosted, services.on_message_posted)
         hooks.register(hooks.creation_checks, entitlements.check_new_case)
         hooks.register(hooks.case_extras, selectors.case_extras)
-        config_cache.watch(SlaPolicy, BusinessCalendar)
+        config_cache.watch(SlaPolicy, BusinessCalendar, Entitlement)

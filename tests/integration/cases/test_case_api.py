@@ -415,7 +415,9 @@ def test_opening_a_case_over_the_api_takes_a_fixed_few_round_trips(api: ApiClien
     listing = "\n".join(f"{'|' if piped else ' '} {sql[:90]}" for sql, piped in counted)
     # The token comes from memory after the warm-up's call (`authenticate_token`).
     assert not [sql for sql, _ in counted if "iam_apitoken" in sql], listing
-    assert round_trips(counted) == (10 if connection.vendor == "postgresql" else 14), listing
+    assert round_trips(counted) == (9 if connection.vendor == "postgresql" else 13), listing
+    # The contact holds no entitlement (kept like configuration): none is read.
+    assert not [sql for sql, _ in counted if sql.startswith('SELECT "accounts_entitlement"')], listing
     writes = [sql for sql, _ in counted if re.match(r"\s*(WITH|INSERT|UPDATE|DELETE)\b", sql)]
     bump = next(i for i, sql in enumerate(writes) if "cases_casenumbersequence" in sql)
     assert all('"number"' in sql for sql in writes[bump + 1 :]), listing  # only the number after it

@@ -34,6 +34,19 @@ def test_most_specific_entitlement_is_chosen(traveller, make_case, contact) -> N
     assert make_case(channel="portal").entitlement.name == "Account plan"
 
 
+def test_an_entitlement_made_after_a_customers_case_applies_to_their_next(
+    traveller, make_case, contact
+) -> None:
+    """Who holds entitlements is kept like configuration, so a customer who holds
+    none opens cases without a read of them; a new entitlement is seen at once."""
+    assert make_case().entitlement is None
+    plan = entitlement(contact, name="Bought today", account=None, contact=contact)
+    assert make_case().entitlement == plan
+    plan.is_active = False
+    plan.save()
+    assert make_case().entitlement is None
+
+
 def test_restricted_entitlement_refuses_a_case_at_zero(traveller, make_case, contact) -> None:
     plan = entitlement(contact, unit="cases", total=2, remaining=2, restrict=True)
     make_case()
