@@ -33,3 +33,9 @@ def register(hooks: list[Any], fn: Any) -> None:
 # out the cases that cannot have what it adds (no survey before a case closes).
 CaseExtras = Callable[[list[dict[str, Any]]], dict[int, dict[str, Any]]]
 case_extras: list[CaseExtras] = []
+
+# Columns other areas add to those rows, read with them instead of by a query of
+# their own: name -> a function making the expression (a subquery on the case,
+# OuterRef("pk")); the area's `case_extras` finds the value under that name.
+CaseRowColumn = Callable[[], Any]
+case_row_columns: dict[str, CaseRowColumn] = {}

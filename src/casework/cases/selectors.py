@@ -15,7 +15,7 @@ from django.db.models import DateTimeField, OuterRef, Prefetch, Q, QuerySet, Str
 from django.db.models.functions import Coalesce
 
 from casework.accounts.models import ContactEmail
-from casework.cases import new_case_row
+from casework.cases import hooks, new_case_row
 from casework.cases.domain import Priority, Status
 from casework.cases.models import Case, CaseLink, Message, TimelineEvent
 from casework.core import search
@@ -353,6 +353,7 @@ def _case_rows_query(ids: list[int]) -> QuerySet[Case, dict[str, Any]]:
             contact_email=Subquery(primary_email.values("address")[:1]),
             tag_list=tag_names_column(),
             **referenced,
+            **{name: make() for name, make in hooks.case_row_columns.items()},
         )
     )
 

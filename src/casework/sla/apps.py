@@ -21,4 +21,5 @@ class SlaConfig(AppConfig):
         events.subscribe(MessagePosted, services.on_message_posted)
         hooks.register(hooks.creation_checks, entitlements.check_new_case)
         hooks.register(hooks.case_extras, selectors.case_extras)
+        hooks.case_row_columns[selectors.CLOCKS_COLUMN] = selectors.clocks_column
         config_cache.watch(SlaPolicy, BusinessCalendar, Entitlement)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from casework.core.prepared import PreparedIn
+from django.db.models import Aggregate, CharField, Func, OuterRef, Subquery
+
 from casework.sla import domain
 from casework.sla.models import SlaClock
 
@@ -36,22 +39,66 @@ def clock_dict(values: dict[str, Any]) -> dict[str, Any]:
 METRIC_ORDER = {m: i for i, m in enumerate(domain.METRICS)}
 
 
-_CLOCKS_OF_CASES = PreparedIn(
-    lambda ids: SlaClock.objects.filter(case_id__in=ids).values("case_id", *CLOCK_FIELDS)
-)
+# A case's clocks ride along with its row (`cases.hooks.case_row_columns`): a JSON
+# array holding an array of CLOCK_FIELDS per clock.
+CLOCKS_COLUMN = "sla_clock_list"
+_TIMES = tuple(name for name in CLOCK_FIELDS if name.endswith("_at"))
+
+
+class _JsonArray(Func):
+    function = "json_build_array"  # PostgreSQL
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return super().as_sql(compiler, connection, function="json_array", **extra)
+
+
+class _JsonArrays(Aggregate):
+    function = "json_agg"  # PostgreSQL
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return super().as_sql(compiler, connection, function="json_group_array", **extra)
+
+
+def clocks_column() -> Subquery:
+    """The outer query's case's clocks, for `case_extras`."""
+    clocks = SlaClock.objects.filter(case_id=OuterRef("pk")).order_by().values("case_id")
+    each = _JsonArray(*CLOCK_FIELDS, output_field=CharField())
+    return Subquery(clocks.annotate(all=_JsonArrays(each, output_field=CharField())).values("all"))  # type: ignore[misc]
+
+
+def _clocks_of(column: Any) -> list[dict[str, Any]]:
+    """The column's clocks (PostgreSQL's driver gives the JSON decoded, SQLite's as text)."""
+    rows = json.loads(column) if isinstance(column, str) else column or []
+    clocks = []
+    for row in rows:
+        values = dict(zip(CLOCK_FIELDS, row, strict=True))
+        for name in _TIMES:
+            values[name] = _moment(values[name])
+        clocks.append(values)
+    return clocks
+
+
+def _moment(text: str | None) -> datetime | None:
+    """A time as the column writes it: PostgreSQL with its offset, SQLite in UTC
+    without one."""
+    if not text:
+        return None
+    at = datetime.fromisoformat(text)
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
 def case_extras(cases: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
-    """`cases.hooks.case_extras`: every case's clocks, one query per page."""
-    case_ids = [c["id"] for c in cases]
-    per_case: dict[int, list[dict[str, Any]]] = {i: [] for i in case_ids}
-    for row in _CLOCKS_OF_CASES.all(case_ids):
-        per_case[row["case_id"]].append(row)
+    """`cases.hooks.case_extras`: every case's clocks, read with its row."""
     return {
-        case_id: {
-            "sla": [clock_dict(c) for c in sorted(rows, key=lambda c: METRIC_ORDER.get(c["metric"], 9))]
+        case["id"]: {
+            "sla": [
+                clock_dict(c)
+                for c in sorted(
+                    _clocks_of(case[CLOCKS_COLUMN]), key=lambda c: METRIC_ORDER.get(c["metric"], 9)
+                )
+            ]
         }
-        for case_id, rows in per_case.items()
+        for case in cases
     }
 
 

@@ -370,9 +370,9 @@ def test_a_new_case_answers_in_the_documented_shape_as_a_read_does(api: ApiClien
     assert created == api.get(f"/cases/{created['number']}")[1]
 
 
-def test_a_page_of_open_cases_is_read_in_five_statements(api: ApiClient, team) -> None:
-    """The token with its user, the caller's teams, the page's ids, the rows with
-    their related names and tags, and the SLA clocks. No survey read: a case that
+def test_a_page_of_open_cases_is_read_in_four_statements(api: ApiClient, team) -> None:
+    """The token with its user, the caller's teams, the page's ids, and the rows
+    with their related names, tags and SLA clocks. No survey read: a case that
     never closed has none. On PostgreSQL no planner setting around the rows (two
     more statements, and a transaction)."""
     for i in range(3):
@@ -381,7 +381,7 @@ def test_a_page_of_open_cases_is_read_in_five_statements(api: ApiClient, team) -
         items = api.get("/cases?limit=50")[1]["items"]
     assert [c["team"]["name"] for c in items] == [team.name] * 3
     assert all(c["contact"]["email"] for c in items)
-    assert len(page.captured_queries) == 5
+    assert len(page.captured_queries) == 4
 
 
 def test_a_new_case_links_its_tags_making_the_missing_ones_once(api: ApiClient, team) -> None:
@@ -415,7 +415,7 @@ def test_opening_a_case_over_the_api_takes_a_fixed_few_round_trips(api: ApiClien
     listing = "\n".join(f"{'|' if piped else ' '} {sql[:90]}" for sql, piped in counted)
     # The token comes from memory after the warm-up's call (`authenticate_token`).
     assert not [sql for sql, _ in counted if "iam_apitoken" in sql], listing
-    assert round_trips(counted) == (9 if connection.vendor == "postgresql" else 13), listing
+    assert round_trips(counted) == (8 if connection.vendor == "postgresql" else 12), listing
     # The contact holds no entitlement (kept like configuration): none is read.
     assert not [sql for sql, _ in counted if sql.startswith('SELECT "accounts_entitlement"')], listing
     writes = [sql for sql, _ in counted if re.match(r"\s*(WITH|INSERT|UPDATE|DELETE)\b", sql)]

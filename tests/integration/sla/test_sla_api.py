@@ -123,6 +123,40 @@ def test_case_carries_its_clocks_and_entitlement(
     assert [h["kind"] for h in clocks[0]["history"]] == ["started"]
 
 
+def test_a_cases_clocks_read_with_its_row_are_the_stored_ones(
+    traveller, policy, make_case, lead_api, agent
+) -> None:
+    """The clocks ride along with the case's row (one query for both): every value
+    as stored, on a page as on the case alone, times to the microsecond."""
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    from casework.cases import presenters
+    from casework.sla.models import SlaClock
+
+    case = make_case(priority="urgent")
+    case_services.post_reply(Actor.agent(agent), case, text="On it")  # first response met
+    shown = lead_api.get(f"/cases/{case.number}")[1]["sla"]
+    listed = next(c for c in lead_api.get("/cases")[1]["items"] if c["number"] == case.number)["sla"]
+    encode = DjangoJSONEncoder().default
+    stored = {
+        c.metric: {
+            "state": c.state,
+            "paused_seconds": c.paused_seconds,
+            **{
+                f: encode(getattr(c, f)) if getattr(c, f) else None
+                for f in ("started_at", "due_at", "met_at")
+            },
+        }
+        for c in SlaClock.objects.filter(case=case)
+    }
+    assert stored["first_response"]["met_at"] is not None
+    for clocks in (shown, listed):
+        assert {c["metric"]: {k: c[k] for k in stored["first_response"]} for c in clocks} == stored
+    exact = {c["metric"]: c for c in presenters.case_dicts_by_id([case.pk])[0]["sla"]}
+    for clock in SlaClock.objects.filter(case=case):  # before the API's encoder rounds them
+        assert (exact[clock.metric]["due_at"], exact[clock.metric]["met_at"]) == (clock.due_at, clock.met_at)
+
+
 def test_another_teams_case_sla_is_not_found(traveller, policy, make_case, api_as) -> None:
     from tests.factories import TeamFactory, UserFactory
 
