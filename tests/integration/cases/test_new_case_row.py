@@ -8,12 +8,13 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from casework.cases import selectors
 from casework.cases.events import CaseCreated
 from casework.cases.models import Case
+from casework.cases.services import numbering
 from casework.core import events
 from casework.core.prepared import update_rows
 
@@ -197,3 +198,17 @@ def test_a_write_to_the_account_sends_later_reads_to_the_database(make_case: Any
     on_opening(upgrade, read)
     make_case(title="Upgrade")
     assert tiers[0][0] == "premium" and tiers[0][1] > 0
+
+
+def test_a_number_read_inside_another_cases_opening_is_taken_for_its_own_case(team: Any) -> None:
+    """Openings can nest (a handler opening a case): reading either unnumbered
+    case's number inside both takes that case's own number, and only once."""
+    with transaction.atomic():
+        outer, inner = (Case.objects.create(title=title, team=team) for title in ("Outer", "Inner"))
+        with numbering.taken_on_demand(outer), numbering.taken_on_demand(inner):
+            outer_number = Case.objects.get(pk=outer.pk).number
+            inner_number = Case.objects.get(pk=inner.pk).number
+            assert outer_number and inner_number and outer_number != inner_number
+            assert Case.objects.get(pk=outer.pk).number == outer_number  # stored, not taken again
+        numbering.number_last(outer)  # the outer opening's last step: already numbered
+        assert (outer.number, inner.number) == (outer_number, inner_number)

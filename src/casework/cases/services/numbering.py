@@ -66,11 +66,13 @@ def take_number(case_id: int) -> str:
 @contextmanager
 def taken_on_demand(case: Case) -> Iterator[None]:
     """Inside the block, reading the number of the unnumbered new case `case` (this
-    instance or any copy of it) takes it then; `case` gets it too."""
+    instance or any copy of it) takes it then; `case` gets it too. An opening
+    inside another's handlers leaves the outer case to the outer block."""
+    outer = number_on_demand.get()
 
     def take(instance: Any) -> str | None:
         if instance.pk != case.pk:
-            return None
+            return outer(instance) if outer is not None else None
         number = case.__dict__["number"]
         if number is None:
             number = case.__dict__["number"] = take_number(case.pk)
