@@ -130,6 +130,17 @@ def test_bad_database_url_stops_the_command_with_a_message(tmp_path: Path) -> No
     assert "CASEWORK_DATABASE_URL: unsupported scheme 'mysql'" in result.stderr
 
 
+def test_a_wrong_accept_wait_stops_serve_before_it_starts(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    result = casework(data, "serve", "--workers", "2", CASEWORK_DEBUG="1", CASEWORK_ACCEPT_WAIT_MS="soon")
+    assert result.returncode == 2
+    assert "CASEWORK_ACCEPT_WAIT_MS must be a number, not 'soon'" in result.stderr
+    assert "Traceback" not in result.stderr
+    if (data / "casework.db").exists():  # nothing migrated
+        with sqlite3.connect(data / "casework.db") as db:
+            assert db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0] == 0
+
+
 def test_first_debug_start_makes_a_key_file_and_a_wal_database(tmp_path: Path) -> None:
     data = tmp_path / "data"
     result = casework(data, "migrate", "-v", "0", CASEWORK_DEBUG="1")

@@ -32,9 +32,9 @@ from typing import Any
 
 import uvloop
 
-from casework.config.env import env_number
+from casework.config.env import accept_wait_seconds
 
-WAIT_PER_CONNECTION = max(0.0, env_number("CASEWORK_ACCEPT_WAIT_MS", 2)) / 1000  # seconds, per one held
+WAIT_PER_CONNECTION = accept_wait_seconds()  # per connection held
 LONGEST_WAIT = 3 * WAIT_PER_CONNECTION
 RETRY_AFTER_ERROR = 0.01  # seconds: out of file descriptors, say
 

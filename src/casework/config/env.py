@@ -30,6 +30,12 @@ def env_number(name: str, default: float) -> float:
         raise ConfigurationError(f"{name} must be a number, not {value!r}") from None
 
 
+def accept_wait_seconds() -> float:
+    """`CASEWORK_ACCEPT_WAIT_MS` in seconds (`config.balanced_accept`); `casework
+    serve` reads it first, so a wrong value stops it before anything starts."""
+    return max(0.0, env_number("CASEWORK_ACCEPT_WAIT_MS", 2)) / 1000
+
+
 def data_dir() -> Path:
     path = Path(os.environ.get("CASEWORK_DATA_DIR", "./data")).resolve()
     path.mkdir(parents=True, exist_ok=True)

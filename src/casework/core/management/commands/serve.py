@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import connections
 
+from casework.config.env import accept_wait_seconds
 from casework.core.planner import refresh_statistics
 
 
@@ -28,6 +29,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-migrate", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        accept_wait_seconds()  # read by the server's workers: a wrong value stops this, with its name
         if not options["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
             refresh_statistics()
