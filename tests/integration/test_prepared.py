@@ -167,6 +167,56 @@ def test_a_refused_write_in_a_batch_is_djangos_error_and_undoes_the_batch(make_c
     assert first.title == "First"
 
 
+def test_a_new_row_and_the_rows_given_its_id_are_stored_together(make_case: Any) -> None:
+    """The batch's new row and its dependants: on PostgreSQL one statement (after
+    the batch's other writes, in the same round trip), on SQLite one by one."""
+    other = make_case(title="Other")
+    at = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+    event = {"kind": "created", "actor_kind": "system", "visibility": "public", "created_at": at}
+    with statements_sent() as sent, Writes() as writes:
+        writes.update(Case, {"id": other.pk}, title="Other, changed")
+        new_id = writes.insert_new(Case, title="New", created_at=at, updated_at=at, status_changed_at=at)
+        writes.insert(TimelineEvent, [{**event, "case_id": new_id, "data": {"n": n}} for n in (1, 2)])
+        documents = SearchDocument._meta.db_table
+        writes.statement(
+            f"INSERT INTO {documents} (kind, object_id, title, body) VALUES (%s, %s, %s, %s)",
+            ["case", new_id, "New", "its body"],
+        )
+        assert new_id.value is None  # nothing leaves before the block ends
+    assert Case.objects.get(pk=new_id.value).title == "New"
+    assert Case.objects.get(pk=other.pk).title == "Other, changed"
+    assert [e.data["n"] for e in TimelineEvent.objects.filter(case_id=new_id.value).order_by("id")] == [1, 2]
+    assert SearchDocument.objects.get(kind="case", object_id=new_id.value).body == "its body"
+    postgresql = connection.vendor == "postgresql"
+    assert len(sent) == (2 if postgresql else 4) and round_trips(sent) == (1 if postgresql else 4)
+
+
+def test_a_refused_write_given_the_new_id_leaves_no_new_row(db: Any) -> None:
+    before = Case.objects.count()
+    at = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+    with pytest.raises(IntegrityError), transaction.atomic(), Writes() as writes:
+        new_id = writes.insert_new(Case, title="New", created_at=at, updated_at=at, status_changed_at=at)
+        event = {"case_id": new_id, "kind": None, "actor_kind": "system", "created_at": at}
+        writes.insert(TimelineEvent, [event])  # an event has a kind
+    assert Case.objects.count() == before
+
+
+def test_only_an_insert_takes_the_new_id(db: Any) -> None:
+    """On PostgreSQL an UPDATE sent with the INSERT would not see the new row and
+    change nothing, where SQLite would change it: refused on both."""
+    at = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+    with pytest.raises(ValueError, match="INSERT"), Writes() as writes:
+        new_id = writes.insert_new(Case, title="New", created_at=at, updated_at=at, status_changed_at=at)
+        writes.update(Case, {"id": new_id}, title="Renamed")
+
+
+def test_a_batch_makes_one_new_row(db: Any) -> None:
+    writes = Writes()
+    writes.insert_new(Tag, name="first")
+    with pytest.raises(ValueError, match="one new row"):
+        writes.insert_new(Tag, name="second")
+
+
 def test_a_refused_single_write_is_djangos_error(make_case: Any) -> None:
     first, second = make_case(title="First"), make_case(title="Second")
     with pytest.raises(IntegrityError), transaction.atomic():

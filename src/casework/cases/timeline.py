@@ -7,7 +7,7 @@ from typing import Any
 from casework.cases.models import Case, Message, TimelineEvent
 from casework.core import clock
 from casework.core.actors import Actor
-from casework.core.prepared import Writes, insert_row, insert_rows
+from casework.core.prepared import NewId, Writes, insert_row, insert_rows
 
 
 def describe(value: Any) -> Any:
@@ -40,14 +40,15 @@ def record_event(
 
 
 def record_events(
-    case: Case | int,
+    case: Case | int | NewId,
     actor: Actor,
     entries: list[tuple[str, str, dict[str, Any]]],
     *,
     writes: Writes | None = None,
 ) -> None:
     """Append several events of one change, each (kind, visibility, data), in one
-    write; with `writes`, sent together with the change's other writes."""
+    write; with `writes`, sent together with the change's other writes (`case` may
+    be the id of the case the batch makes)."""
     rows = [_row(case, kind, actor, data, vis, None) for kind, vis, data in entries]
     if writes is not None:
         writes.insert(TimelineEvent, rows)
@@ -56,7 +57,7 @@ def record_events(
 
 
 def _row(
-    case: Case | int,
+    case: Case | int | NewId,
     kind: str,
     actor: Actor,
     data: dict[str, Any] | None,
@@ -64,7 +65,7 @@ def _row(
     message: Message | None,
 ) -> dict[str, Any]:
     return {
-        "case_id": case if isinstance(case, int) else case.pk,
+        "case_id": case if isinstance(case, int | NewId) else case.pk,
         "kind": kind,
         "actor_kind": actor.kind,
         "actor_user_id": actor.user.pk if actor.kind == "agent" and actor.user is not None else None,

@@ -244,7 +244,10 @@ def _fields(model: type[Model], names: tuple[str, ...], using: str) -> tuple[lis
 def _bound(statement: tuple[str, list[Any]], values: tuple[Any, ...], using: str) -> tuple[str, list[Any]]:
     connection = connections[using]
     sql, fields = statement
-    return sql, [f.get_db_prep_save(v, connection) for f, v in zip(fields, values, strict=True)]
+    return sql, [
+        v if isinstance(v, NewId) else f.get_db_prep_save(v, connection)
+        for f, v in zip(fields, values, strict=True)
+    ]
 
 
 def _run(statement: tuple[str, list[Any]], values: tuple[Any, ...], using: str) -> Any:
@@ -260,17 +263,29 @@ def insert_row(model: type[Model], using: str = "default", **values: Any) -> int
     set of columns. `values` are by attribute name (`case_id`, not `case`); other
     columns take their field's default. No model signals are sent: for rows nobody
     listens to (timeline events, capacity holds, routing records)."""
+    return int(_run(*_insert_one(model, values, using), using).fetchone()[0])
+
+
+def _insert_one(
+    model: type[Model], values: dict[str, Any], using: str
+) -> tuple[tuple[str, list[Any]], tuple[Any, ...]]:
     key = ("insert", using, model, tuple(values))
     statement = _STATEMENTS.get(key)
     if statement is None:
-        quote = connections[using].ops.quote_name
         fields, columns = _fields(model, (*values, *_defaulted(model, values)), using)
-        table, pk = quote(model._meta.db_table), quote(str(model._meta.pk.column))  # type: ignore[union-attr]
         marks = ", ".join(["%s"] * len(fields))
+        table, pk = _table(model, using), _pk(model, using)
         sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) RETURNING {pk}"
         statement = _STATEMENTS[key] = (sql, fields)
-    given = (*values.values(), *(f.get_default() for f in statement[1][len(values) :]))
-    return int(_run(statement, given, using).fetchone()[0])
+    return statement, (*values.values(), *(f.get_default() for f in statement[1][len(values) :]))
+
+
+def _table(model: type[Model], using: str) -> str:
+    return connections[using].ops.quote_name(model._meta.db_table)
+
+
+def _pk(model: type[Model], using: str) -> str:
+    return connections[using].ops.quote_name(str(model._meta.pk.column))  # type: ignore[union-attr]
 
 
 def _defaulted(model: type[Model], values: dict[str, Any]) -> list[str]:
@@ -301,7 +316,7 @@ def _insert_many(
     if statement is None:
         fields, columns = _fields(model, (*names, *_defaulted(model, rows[0])), using)
         marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
-        table = connections[using].ops.quote_name(model._meta.db_table)
+        table = _table(model, using)
         sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([marks] * len(rows))}"
         statement = _STATEMENTS[key] = (sql, fields * len(rows))
     per_row = len(statement[1]) // len(rows)  # the given columns, then the defaulted ones
@@ -319,7 +334,7 @@ def upsert_row(model: type[Model], key: dict[str, Any], using: str = "default", 
     given = {**key, **values}
     if statement is None:
         fields, columns = _fields(model, (*given, *_defaulted(model, given)), using)
-        table = connections[using].ops.quote_name(model._meta.db_table)
+        table = _table(model, using)
         marks = ", ".join(["%s"] * len(fields))
         conflict = ", ".join(columns[: len(key)])
         updates = ", ".join(f"{c} = excluded.{c}" for c in columns[len(key) : len(given)])
@@ -346,10 +361,20 @@ def _update(
         fields, columns = _fields(model, (*values, *where), using)
         assignments = ", ".join(f"{c} = %s" for c in columns[: len(values)])
         conditions = " AND ".join(f"{c} = %s" for c in columns[len(values) :])
-        table = connections[using].ops.quote_name(model._meta.db_table)
+        table = _table(model, using)
         sql = f"UPDATE {table} SET {assignments} WHERE {conditions}"
         statement = _STATEMENTS[key] = (sql, fields)
     return statement, (*values.values(), *where.values())
+
+
+class NewId:
+    """The id of the row a batch of `Writes` makes (`Writes.insert_new`), given to
+    the batch's other statements as a parameter; `value` once the batch is sent."""
+
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value: int | None = None
 
 
 class Writes:
@@ -361,22 +386,44 @@ class Writes:
         with Writes() as writes:
             writes.update(Case, {"id": case.pk}, version=2)
             writes.insert(TimelineEvent, rows)
+
+    One row of the batch may be new (`insert_new`): the statements given its id
+    are sent on PostgreSQL as one statement with its INSERT (each a WITH query
+    taking the id from it), since the driver costs about as much per statement as
+    the database does. They run on one snapshot, so none of them may read what
+    another of them writes; the batch's other statements are sent before them.
     """
 
     def __init__(self, using: str = "default") -> None:
         self.using = using
         self._pending: list[tuple[str, list[Any]]] = []
+        self._new: _NewRow | None = None
 
     def update(self, model: type[Model], where: dict[str, Any], **values: Any) -> None:
         if values:
-            self._pending.append(_bound(*_update(model, where, values, self.using), self.using))
+            self._add(*_bound(*_update(model, where, values, self.using), self.using))
 
     def insert(self, model: type[Model], rows: list[dict[str, Any]]) -> None:
         for part in _chunks_of_same_columns(rows):
-            self._pending.append(_bound(*_insert_many(model, part, self.using), self.using))
+            self._add(*_bound(*_insert_many(model, part, self.using), self.using))
+
+    def insert_new(self, model: type[Model], **values: Any) -> NewId:
+        """Insert the batch's new row (as `insert_row`); its id, for the batch's other
+        statements and, once the block ends, in `.value`."""
+        if self._new is not None:
+            raise ValueError("a batch of writes makes one new row")
+        self._new = _NewRow(len(self._pending), NewId(), _pk(model, self.using))
+        self._pending.append(_bound(*_insert_one(model, values, self.using), self.using))
+        return self._new.id
 
     def statement(self, sql: str, params: list[Any]) -> None:
         """A statement written by the caller (`%s` placeholders), such as an upsert."""
+        self._add(sql, params)
+
+    def _add(self, sql: str, params: list[Any]) -> None:
+        if any(isinstance(p, NewId) for p in params) and not sql.lstrip().upper().startswith("INSERT"):
+            # Sent with the new row's INSERT, it would not see the row on PostgreSQL.
+            raise ValueError(f"only an INSERT takes a batch's new id: {sql[:60]}")
         self._pending.append((sql, params))
 
     def __enter__(self) -> Writes:
@@ -384,21 +431,81 @@ class Writes:
 
     def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
         pending, self._pending = self._pending, []
+        new, self._new = self._new, None
         if kind is not None or not pending:
             return
         connection = connections[self.using]
-        if len(pending) > 1 and connection.vendor == "postgresql":
+        if connection.vendor != "postgresql":
+            _one_by_one(connection, pending, new)
+            return
+        if new is not None:
+            pending = _joined(pending, new)
+        connection.ensure_connection()
+        cursor = kept_cursor(connection)
+        if len(pending) == 1:
+            cursor.execute(*pending[0])
+        else:
             # A pipeline: sent together, each statement bound on the server like any
             # other (so its plan is kept), errors raised as Django's.
-            connection.ensure_connection()
-            cursor = kept_cursor(connection)
             with connection.wrap_database_errors, connection.connection.pipeline():
                 for sql, params in pending:
                     cursor.execute(sql, params)
-            return
-        cursor = kept_cursor(connection)
-        for sql, params in pending:
-            cursor.execute(sql, params)
+        if new is not None:  # the joined statement, sent last, returns the id
+            new.id.value = int(cursor.fetchone()[0])
+
+
+@dataclass(frozen=True)
+class _NewRow:
+    at: int  # its INSERT's place in the batch
+    id: NewId
+    pk: str  # its primary key's column, quoted
+
+
+def _one_by_one(connection: Any, pending: list[tuple[str, list[Any]]], new: _NewRow | None) -> None:
+    """Each statement in turn, the new row's id put in as soon as it is known."""
+    cursor = kept_cursor(connection)
+    for at, (sql, params) in enumerate(pending):
+        if new is not None and new.id.value is not None:
+            params = [new.id.value if isinstance(p, NewId) else p for p in params]
+        cursor.execute(sql, params)
+        if new is not None and at == new.at:
+            new.id.value = int(cursor.fetchone()[0])
+
+
+def _joined(pending: list[tuple[str, list[Any]]], new: _NewRow) -> list[tuple[str, list[Any]]]:
+    """The batch with the new row's INSERT and the statements given its id made one
+    statement, sent last and returning the id; the other statements before it."""
+    first = pending[new.at]
+    parts, params = [f"w0 AS ({first[0]})"], list(first[1])
+    others = []
+    for at, (sql, values) in enumerate(pending):
+        if at == new.at:
+            continue
+        if not any(isinstance(v, NewId) for v in values):
+            others.append((sql, values))
+            continue
+        sql, values = _id_taken_from(sql, values, f"(SELECT {new.pk} FROM w0)")
+        parts.append(f"w{len(parts)} AS ({sql})")
+        params.extend(values)
+    if len(parts) == 1:
+        return [*others, first]
+    return [*others, (f"WITH {', '.join(parts)} SELECT {new.pk} FROM w0", params)]
+
+
+def _id_taken_from(sql: str, params: list[Any], source: str) -> tuple[str, list[Any]]:
+    """`sql` with each `%s` whose parameter is the new id replaced by `source`."""
+    pieces = sql.split("%s")
+    if "%%" in sql or len(pieces) != len(params) + 1:
+        raise ValueError(f"a statement given a new id has only %s placeholders: {sql}")
+    text, kept = [pieces[0]], []
+    for value, piece in zip(params, pieces[1:], strict=True):
+        if isinstance(value, NewId):
+            text.append(source)
+        else:
+            text.append("%s")
+            kept.append(value)
+        text.append(piece)
+    return "".join(text), kept
 
 
 def _chunks_of_same_columns(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:

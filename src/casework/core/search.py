@@ -16,7 +16,7 @@ from django.db.models import BooleanField, QuerySet
 from django.db.models.expressions import RawSQL
 
 from casework.core.models import SearchDocument
-from casework.core.prepared import Writes
+from casework.core.prepared import NewId, Writes
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 # Kinds with a full-text table on SQLite (core migration 0003: one table per kind,
@@ -30,7 +30,9 @@ def terms(query: str) -> list[str]:
     return _WORD.findall(query.lower())[:MAX_TERMS]
 
 
-def index_document(kind: str, object_id: int, title: str, body: str, *, writes: Writes | None = None) -> None:
+def index_document(
+    kind: str, object_id: int | NewId, title: str, body: str, *, writes: Writes | None = None
+) -> None:
     """Add or replace an object's document: one INSERT ... ON CONFLICT DO UPDATE
     (the FTS triggers see an insert or an update, as with two statements). Written
     out once, in the syntax both databases share: the ORM's bulk_create built it

@@ -18,7 +18,7 @@ from casework.cases.models import (
     Tag,
 )
 from casework.core.errors import InvalidInput
-from casework.core.prepared import PreparedIn, Writes
+from casework.core.prepared import NewId, PreparedIn, Writes
 from casework.iam.domain import is_staff_role
 
 EDITABLE = (
@@ -88,7 +88,7 @@ def tags_named(names: Iterable[str]) -> list[Tag]:
     return [existing[n] for n in names]
 
 
-def link_new_case_tags(writes: Writes, case_id: int, names: list[str]) -> None:
+def link_new_case_tags(writes: Writes, case_id: int | NewId, names: list[str]) -> None:
     """Link a new case to the tags `names`, making the missing ones, as two statements
     in the caller's batch instead of a read first. A tag that a concurrent request
     is making is left to it (ON CONFLICT) and linked once that one commits."""

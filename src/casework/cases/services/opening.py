@@ -38,7 +38,7 @@ from casework.cases.timeline import record_events
 from casework.core import clock, events, search
 from casework.core.actors import Actor
 from casework.core.errors import InvalidInput
-from casework.core.prepared import Writes, insert_row
+from casework.core.prepared import Writes
 
 
 def open_case(
@@ -120,14 +120,11 @@ def _case_for_key(actor: Actor, key: str) -> Case | None:
     return hit.case if hit else None
 
 
-def _insert(case: Case) -> None:
-    """Store a new case's row, with no number yet, by an INSERT written once: the
-    ORM's save compiled the 35-column statement for every case. No model signal
-    listens to cases."""
-    columns = {f.attname: getattr(case, f.attname) for f in Case._meta.concrete_fields if not f.primary_key}
-    case.pk = insert_row(Case, **columns)
-    case._state.adding = False
-    case._state.db = "default"
+def _columns(case: Case) -> dict[str, Any]:
+    """A new case's row, with no number yet, for an INSERT written once: the ORM's
+    save compiled the 35-column statement for every case. No model signal listens
+    to cases."""
+    return {f.attname: getattr(case, f.attname) for f in Case._meta.concrete_fields if not f.primary_key}
 
 
 def _open_case(actor: Actor, **f: Any) -> Case:
@@ -174,7 +171,6 @@ def _open_case(actor: Actor, **f: Any) -> Case:
         status_changed_at=now,
         last_customer_message_at=now if actor.kind == "contact" else None,
     )
-    _insert(case)
     tag_names = normalise_tags(f["tags"])
     created = {
         "title": title,
@@ -184,11 +180,15 @@ def _open_case(actor: Actor, **f: Any) -> Case:
         "assignee": case.assignee,
         "tags": tag_names,
     }
-    # Tags, the created event and the search entry: one round trip.
+    # The row, its tags, the created event and the search entry: one round trip.
     with Writes() as writes:
-        link_new_case_tags(writes, case.pk, tag_names)
-        record_events(case, actor, [("created", "public", created)], writes=writes)
-        search.index_document(SEARCH_KIND, case.pk, title, case.description, writes=writes)
+        case_id = writes.insert_new(Case, **_columns(case))
+        link_new_case_tags(writes, case_id, tag_names)
+        record_events(case_id, actor, [("created", "public", created)], writes=writes)
+        search.index_document(SEARCH_KIND, case_id, title, case.description, writes=writes)
+    case.pk = case_id.value
+    case._state.adding = False
+    case._state.db = "default"
     if f["attachments"]:
         message = Message.objects.create(
             case=case,
