@@ -68,7 +68,9 @@ class CaseNumberField(models.CharField):
 
 
 class Case(models.Model):
-    number = CaseNumberField(max_length=30, unique=True, null=True)
+    # Unique by a constraint, not `unique=True`: on PostgreSQL that adds a second
+    # index for LIKE queries, which no lookup of a number makes.
+    number = CaseNumberField(max_length=30, null=True)
     title = models.CharField(max_length=300)
     description = models.TextField(blank=True, default="")
     status = models.CharField(max_length=12, choices=[(s.value, s.value) for s in Status], default=Status.NEW)
@@ -144,8 +146,16 @@ class Case(models.Model):
     # The earliest due time of the case's running SLA clocks, kept by the SLA area.
     sla_due_at = models.DateTimeField(null=True, blank=True)
     reopen_count = models.PositiveIntegerField(default=0)
+    # Not indexed: nothing lists cases by who opened them (a user is deactivated,
+    # not deleted), and a new case writes each index of its row twice (the number
+    # comes by an UPDATE).
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -158,6 +168,7 @@ class Case(models.Model):
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
+        constraints = [models.UniqueConstraint(fields=["number"], name="case_number_unique")]
         indexes = [
             # The queue views: open cases by priority or age, per team and per assignee.
             models.Index(fields=["status", "-priority", "-id"], name="case_status_prio"),
