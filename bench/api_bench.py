@@ -15,7 +15,10 @@ requests in flight to keep both cores of a 2-core machine busy. Two clients,
 each waiting for its answer before it sends again, leave the cores idle
 between a request's steps (a fifth to a quarter of the time, measured), so they measure
 the latency of one request rather than what the server can take. The other
-phases run with `--clients` (2), their latency being the figure.
+phases run with `--clients` (2), their latency being the figure. Before it,
+`--warmup` creations (200, not counted) bring the server to its steady state:
+each of its database connections prepares a statement on the server once it
+has run it five times, and the first call of each code path loads what it needs.
 
     .venv/bin/python bench/api_bench.py --db sqlite --cases 100000
     .venv/bin/python bench/api_bench.py --db postgres --cases 100000
@@ -325,7 +328,8 @@ def main() -> None:
         help="concurrent HTTP clients creating cases: enough to keep the server's cores busy",
     )
     parser.add_argument("--workers", type=int, default=2, help="uvicorn workers (one per core)")
-    parser.add_argument("--creates", type=int, default=1000)
+    parser.add_argument("--creates", type=int, default=2000)
+    parser.add_argument("--warmup", type=int, default=200, help="creations before the counted ones")
     parser.add_argument("--reads", type=int, default=400, help="list and search requests each")
     parser.add_argument("--replies", type=int, default=400)
     parser.add_argument("--max-seconds", type=float, default=30, help="cap per phase")
@@ -374,6 +378,7 @@ def main() -> None:
                 lambda i: ("GET", "/api/v1/teams", None, 200),
             )
         ]
+        drive("warm-up", server, token, args.create_clients, args.warmup, args.max_seconds, create)
         c = drive(
             f"create case ({args.create_clients} clients)",
             server,

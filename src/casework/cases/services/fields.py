@@ -17,6 +17,7 @@ from casework.cases.models import (
     Channel,
     Tag,
 )
+from casework.core import config_cache
 from casework.core.errors import InvalidInput
 from casework.core.prepared import NewId, PreparedIn, Writes
 from casework.iam.domain import is_staff_role
@@ -88,20 +89,41 @@ def tags_named(names: Iterable[str]) -> list[Tag]:
     return [existing[n] for n in names]
 
 
+# Past this many tags their names are not kept: every new case makes sure of its tags.
+MOST_KEPT_TAG_NAMES = 50_000
+
+
+def _tag_names() -> frozenset[str] | None:
+    """The names of the stored tags, kept like configuration (tags are made, never
+    deleted or renamed), or None when there are too many to keep."""
+    names = list(Tag.objects.values_list("name", flat=True)[: MOST_KEPT_TAG_NAMES + 1])
+    return frozenset(names) if len(names) <= MOST_KEPT_TAG_NAMES else None
+
+
 def link_new_case_tags(writes: Writes, case_id: int | NewId, names: list[str]) -> None:
-    """Link a new case to the tags `names`, making the missing ones, as two statements
-    in the caller's batch instead of a read first. A tag that a concurrent request
-    is making is left to it (ON CONFLICT) and linked once that one commits."""
+    """Link a new case to the tags `names`, making the missing ones first, in the
+    caller's batch instead of a read first. A tag that a concurrent request is
+    making is left to it (ON CONFLICT) and linked once that one commits.
+
+    The names of the stored tags are kept per process, so a case whose tags all
+    exist costs one statement; a name not kept yet is made sure of, and counts as
+    a configuration change so that every process reads the names again."""
     if not names:
         return
     q = connection.ops.quote_name
     tags, links = q(Tag._meta.db_table), q(Case.tags.through._meta.db_table)
-    listed = ", ".join(["(%s)"] * len(names))
-    writes.statement(
-        f"INSERT INTO {tags} (name) SELECT v.column1 FROM (VALUES {listed}) AS v "
-        f"WHERE NOT EXISTS (SELECT 1 FROM {tags} t WHERE t.name = v.column1) ON CONFLICT (name) DO NOTHING",
-        list(names),
-    )
+    kept = config_cache.cached("cases.tag_names", _tag_names)
+    missing = names if kept is None else [name for name in names if name not in kept]
+    if missing:
+        listed = ", ".join(["(%s)"] * len(missing))
+        writes.statement(
+            f"INSERT INTO {tags} (name) SELECT v.column1 FROM (VALUES {listed}) AS v "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {tags} t WHERE t.name = v.column1) "
+            "ON CONFLICT (name) DO NOTHING",
+            list(missing),
+        )
+        if kept is not None:
+            config_cache.changed()
     writes.statement(
         f"INSERT INTO {links} (case_id, tag_id) SELECT %s, id FROM {tags} "
         f"WHERE name IN ({', '.join(['%s'] * len(names))})",
