@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.test import Client
 
-from casework.accounts.models import Contact
+from casework.accounts.models import Account, Contact
 from casework.cases import services
 from casework.cases.events import CaseCreated
 from casework.cases.models import Case, TimelineEvent
@@ -184,6 +184,50 @@ def test_a_creation_whose_handlers_are_slow_holds_up_no_other(
         events.unsubscribe(CaseCreated, slow)
     assert number_value(quick) == number_value(before) + 1
     assert number_value(slow_number) == number_value(before) + 2
+
+
+def test_an_opening_commits_with_its_number_then_runs_what_waits_for_the_commit(
+    threads_db: None, agent: Any, team: Any
+) -> None:
+    """An opening that is its own transaction commits with its number's statement
+    (on PostgreSQL in the same round trip): the case is stored for every other
+    connection, and what waits for the commit runs once, after it."""
+    seen: list[tuple[int, bool]] = []
+
+    def after_commit(event: CaseCreated) -> None:
+        def stored_elsewhere() -> bool:
+            try:
+                return Case.objects.filter(pk=event.case_id).exists()
+            finally:
+                connections.close_all()
+
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            seen.append((event.case_id, pool.submit(stored_elsewhere).result(timeout=JOIN_TIMEOUT)))
+
+    events.subscribe(CaseCreated, after_commit, after_commit=True)
+    try:
+        case = services.open_case(Actor.agent(agent), title="Committed", team=team, tags=["new-tag"])
+    finally:
+        events.unsubscribe(CaseCreated, after_commit)
+    assert seen == [(case.pk, True)]
+    stored = Case.objects.get(pk=case.pk)
+    assert stored.number == case.number and list(stored.tags.values_list("name", flat=True)) == ["new-tag"]
+    assert not connection.in_atomic_block
+
+
+def test_a_creation_refused_at_commit_stores_nothing_and_leaves_no_gap(
+    threads_db: None, agent: Any, team: Any
+) -> None:
+    """A reference checked at the commit (here an account that does not exist)
+    refuses the creation there: no case, no event, and the number is given back."""
+    actor = Actor.agent(agent)
+    before = services.open_case(actor, title="Before", team=team).number
+    with pytest.raises(IntegrityError):
+        services.open_case(actor, title="Refused", team=team, account=Account(pk=987_654, name="Gone"))
+    assert not Case.objects.filter(title="Refused").exists()
+    assert TimelineEvent.objects.filter(kind="created").count() == 1
+    after = services.open_case(actor, title="After", team=team).number
+    assert number_value(after) == number_value(before) + 1
 
 
 def test_the_same_idempotency_key_sent_at_once_makes_one_case(

@@ -20,7 +20,7 @@ from django.db.models import F
 
 from casework.cases.domain import format_number, number_stem
 from casework.cases.models import Case, CaseNumberSequence, number_on_demand
-from casework.core.prepared import update_rows
+from casework.core.prepared import kept_cursor, update_rows
 
 
 def _bump() -> str:
@@ -31,14 +31,17 @@ def _bump() -> str:
 
 
 def _numbering(case_id: int) -> tuple[str, list[Any]]:
-    """On PostgreSQL, one statement bumps the sequence and stores the number on the
-    case, returning it (no row: the prefix has no sequence yet)."""
+    """On PostgreSQL, one statement bumps the sequence (making it for the prefix's
+    first case) and stores the number on the case, returning it."""
     cases = connection.ops.quote_name(Case._meta.db_table)
+    sequence = connection.ops.quote_name(CaseNumberSequence._meta.db_table)
     prefix = settings.CASE_NUMBER_PREFIX
+    first = CaseNumberSequence._meta.get_field("last_value").get_default() + 1
     return (
-        f"WITH n AS ({_bump()}) UPDATE {cases} SET number = %s || n.last_value::text "
-        f"FROM n WHERE {cases}.id = %s RETURNING number",
-        [prefix, number_stem(prefix), case_id],
+        f"WITH n AS (INSERT INTO {sequence} (prefix, last_value) VALUES (%s, %s) "
+        f"ON CONFLICT (prefix) DO UPDATE SET last_value = {sequence}.last_value + 1 RETURNING last_value) "
+        f"UPDATE {cases} SET number = %s || n.last_value::text FROM n WHERE {cases}.id = %s RETURNING number",
+        [prefix, first, number_stem(prefix), case_id],
     )
 
 
@@ -46,21 +49,32 @@ def take_number(case_id: int) -> str:
     """Give the new case `case_id` the next number, inside the caller's transaction."""
     prefix = settings.CASE_NUMBER_PREFIX
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # bump, read and store: one statement
+            cursor.execute(*_numbering(case_id))
+            return str(cursor.fetchone()[0])
+        # SQLite has no UPDATE inside WITH; two statements, no round trips
         for _ in range(2):
-            if connection.vendor == "postgresql":  # bump, read and store: one statement
-                cursor.execute(*_numbering(case_id))
-                row = cursor.fetchone()
-                if row is not None:
-                    return str(row[0])
-            else:  # SQLite has no UPDATE inside WITH; two statements, no round trips
-                cursor.execute(_bump(), [prefix])
-                row = cursor.fetchone()
-                if row is not None:
-                    number = format_number(prefix, row[0])
-                    update_rows(Case, {"id": case_id}, number=number)
-                    return number
+            cursor.execute(_bump(), [prefix])
+            row = cursor.fetchone()
+            if row is not None:
+                number = format_number(prefix, row[0])
+                update_rows(Case, {"id": case_id}, number=number)
+                return number
             CaseNumberSequence.objects.get_or_create(prefix=prefix)  # the first case with this prefix
     raise RuntimeError(f"no number sequence for {prefix!r}")
+
+
+def _take_number_and_commit(case_id: int) -> str:
+    """`take_number` and the COMMIT of the (outermost) transaction in one round trip
+    on PostgreSQL: the sequence row's lock, which every other creation waits for,
+    is released by the server right after the bump, never held across a round trip
+    or this process's wait for its turn on a CPU. Django commits afterwards with
+    nothing left to do, then runs the on-commit callbacks."""
+    cursor = kept_cursor(connection)
+    with connection.wrap_database_errors, connection.connection.pipeline():
+        cursor.execute(*_numbering(case_id))
+        connection.connection.execute("COMMIT", prepare=False)
+    return str(cursor.fetchone()[0])
 
 
 @contextmanager
@@ -86,10 +100,15 @@ def taken_on_demand(case: Case) -> Iterator[None]:
         number_on_demand.reset(token)
 
 
-def number_last(case: Case) -> None:
+def number_last(case: Case, *, commit: bool = False) -> None:
     """Take the new case's number now, unless a handler read it already: the last
-    write of its opening, so the sequence row is locked only until the commit."""
-    if case.__dict__["number"] is None:
+    write of its opening, so the sequence row is locked only until the commit.
+    `commit`: the opening is the outermost transaction, and commits with it."""
+    if case.__dict__["number"] is not None:
+        return
+    if commit and connection.vendor == "postgresql":
+        case.number = _take_number_and_commit(case.pk)
+    else:
         case.number = take_number(case.pk)
 
 

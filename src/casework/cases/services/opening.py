@@ -77,6 +77,7 @@ def open_case(
         existing = _case_for_key(actor, idempotency_key)
         if existing is not None:
             return existing
+    outermost = not transaction.get_connection().in_atomic_block
     try:
         with transaction.atomic():
             case = _open_case(
@@ -101,10 +102,8 @@ def open_case(
             if idempotency_key is not None:
                 with transaction.atomic():
                     IdempotencyKey.objects.create(user=actor.user, key=idempotency_key, case=case)
-            numbering.number_last(case)
-            if read_back:
-                case = fresh(case.pk)
-            return case
+            numbering.number_last(case, commit=outermost)
+        return fresh(case.pk) if read_back else case
     except IntegrityError:
         if idempotency_key is not None:
             existing = _case_for_key(actor, idempotency_key)
