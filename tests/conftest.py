@@ -94,6 +94,15 @@ def redis_url() -> str:
 
 
 @pytest.fixture(autouse=True)
+def _nothing_kept_from_another_test() -> None:
+    """What the process keeps with its configuration (rules, tokens, tag names)
+    came from another test's database, emptied or rolled back since."""
+    from casework.core import config_cache
+
+    config_cache.forget()
+
+
+@pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):  # type: ignore[no-untyped-def]
     """Attachments go to a per-test folder, never into the working tree."""
     settings.MEDIA_ROOT = str(tmp_path / "media")

@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from casework.cases import services
 from casework.cases.models import Case, Tag, TimelineEvent
+from casework.core.actors import Actor
 from tests.factories import ApiClient, ContactFactory, TeamFactory, UserFactory
 from tests.round_trips import round_trips, statements_sent
 
@@ -397,10 +399,14 @@ def test_a_new_case_links_its_tags_making_the_missing_ones_once(api: ApiClient, 
     assert created["kind"] == "created" and created["data"]["tags"] == ["billing", "new-tag"]
 
 
-def test_a_tag_made_after_the_names_were_kept_is_linked_all_the_same(api: ApiClient, team) -> None:
-    """The names of the stored tags are kept per process; a tag made elsewhere (here
-    by a change to another case) is not among them, and is linked once made sure of."""
-    api.post("/cases", {"title": "Keeps the names", "team": team.pk, "tags": ["billing"]})
+def test_a_tag_made_after_the_names_were_kept_is_linked_all_the_same(
+    api: ApiClient, team, django_capture_on_commit_callbacks
+) -> None:
+    """A process keeps the names of the tags its committed creations made sure of;
+    a tag made elsewhere (here by a change to another case) is not among them,
+    and is linked once made sure of."""
+    with django_capture_on_commit_callbacks(execute=True):
+        api.post("/cases", {"title": "Keeps the name", "team": team.pk, "tags": ["billing"]})
     other = api.post("/cases", {"title": "Other", "team": team.pk})[1]
     changed = api.patch(f"/cases/{other['number']}", {"tags": ["refund"], "version": other["version"]})
     assert changed[0] == 200
@@ -409,14 +415,35 @@ def test_a_tag_made_after_the_names_were_kept_is_linked_all_the_same(api: ApiCli
     assert sorted(Tag.objects.values_list("name", flat=True)) == ["billing", "refund"]
 
 
-def test_opening_a_case_over_the_api_takes_a_fixed_few_round_trips(api: ApiClient, team) -> None:
+def test_a_tag_made_by_a_rolled_back_creation_is_made_again(
+    agent, team, django_capture_on_commit_callbacks
+) -> None:
+    """Only a committed creation's tags are kept as made: one rolled back took its
+    new tag with it, and the next case with that tag makes it again."""
+
+    class Abandon(Exception):
+        pass
+
+    actor = Actor.agent(agent)
+    with django_capture_on_commit_callbacks(execute=True):
+        with pytest.raises(Abandon), transaction.atomic():
+            services.open_case(actor, title="Rolled back", team=team, tags=["ghost"])
+            raise Abandon
+        case = services.open_case(actor, title="Kept", team=team, tags=["ghost"])
+    assert list(case.tags.values_list("name", flat=True)) == ["ghost"]
+    assert list(Tag.objects.values_list("name", flat=True)) == ["ghost"]
+
+
+def test_opening_a_case_over_the_api_takes_a_fixed_few_round_trips(
+    api: ApiClient, team, django_capture_on_commit_callbacks
+) -> None:
     """Counted per database so that a read or write added to every creation shows:
     the row, its tags, the created event and the search entry go in one statement
     on PostgreSQL (a new tag adds one, in the same round trip). The
     number is the opening's last write: its lock on the sequence, which every other
     creation waits for, is held only from there to the commit."""
     contact = ContactFactory()
-    for _ in range(2):  # the first makes the tags, and every process reads its configuration again
+    with django_capture_on_commit_callbacks(execute=True):  # as if committed: the tags' names are kept
         api.post("/cases", {"title": "Warm-up", "team": team.pk, "contact": contact.pk, "tags": ["a", "b"]})
     with statements_sent() as sent:
         status, case, _ = api.post(

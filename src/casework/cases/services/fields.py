@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 
 from casework.cases import hooks
 from casework.cases.domain import (
@@ -89,15 +89,17 @@ def tags_named(names: Iterable[str]) -> list[Tag]:
     return [existing[n] for n in names]
 
 
-# Past this many tags their names are not kept: every new case makes sure of its tags.
+# Past this many names a process keeps no more: their cases make sure of their tags.
 MOST_KEPT_TAG_NAMES = 50_000
 
 
-def _tag_names() -> frozenset[str] | None:
-    """The names of the stored tags, kept like configuration (tags are made, never
-    deleted or renamed), or None when there are too many to keep."""
-    names = list(Tag.objects.values_list("name", flat=True)[: MOST_KEPT_TAG_NAMES + 1])
-    return frozenset(names) if len(names) <= MOST_KEPT_TAG_NAMES else None
+def _kept_tag_names() -> set[str]:
+    """The tag names this process has seen made sure of by a committed creation.
+    Tags are made, never deleted or renamed, so each name stays true. Kept with
+    the configuration, so the set starts empty again whenever that is read
+    afresh. Nothing is read to fill it: a name read inside a transaction that
+    then rolls back would name a tag that does not exist."""
+    return config_cache.cached("cases.tag_names", set)
 
 
 def link_new_case_tags(writes: Writes, case_id: int | NewId, names: list[str]) -> None:
@@ -105,25 +107,24 @@ def link_new_case_tags(writes: Writes, case_id: int | NewId, names: list[str]) -
     caller's batch instead of a read first. A tag that a concurrent request is
     making is left to it (ON CONFLICT) and linked once that one commits.
 
-    The names of the stored tags are kept per process, so a case whose tags all
-    exist costs one statement; a name not kept yet is made sure of, and counts as
-    a configuration change so that every process reads the names again."""
+    A name this process has seen made sure of before (`_kept_tag_names`) skips
+    that statement: a case whose tags all exist costs one statement."""
     if not names:
         return
     q = connection.ops.quote_name
     tags, links = q(Tag._meta.db_table), q(Case.tags.through._meta.db_table)
-    kept = config_cache.cached("cases.tag_names", _tag_names)
-    missing = names if kept is None else [name for name in names if name not in kept]
+    kept = _kept_tag_names()
+    missing = [name for name in names if name not in kept]
     if missing:
         listed = ", ".join(["(%s)"] * len(missing))
         writes.statement(
             f"INSERT INTO {tags} (name) SELECT v.column1 FROM (VALUES {listed}) AS v "
             f"WHERE NOT EXISTS (SELECT 1 FROM {tags} t WHERE t.name = v.column1) "
             "ON CONFLICT (name) DO NOTHING",
-            list(missing),
+            missing,
         )
-        if kept is not None:
-            config_cache.changed()
+        if connection.in_atomic_block and len(kept) + len(missing) <= MOST_KEPT_TAG_NAMES:
+            transaction.on_commit(lambda: kept.update(missing))
     writes.statement(
         f"INSERT INTO {links} (case_id, tag_id) SELECT %s, id FROM {tags} "
         f"WHERE name IN ({', '.join(['%s'] * len(names))})",
