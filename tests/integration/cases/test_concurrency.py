@@ -230,6 +230,24 @@ def test_a_creation_refused_at_commit_stores_nothing_and_leaves_no_gap(
     assert number_value(after) == number_value(before) + 1
 
 
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="on SQLite a savepoint taken outside a transaction begins one, and its release commits it",
+)
+def test_an_opening_inside_a_transaction_begun_by_hand_leaves_its_commit_to_the_caller(
+    threads_db: None, agent: Any, team: Any
+) -> None:
+    """With autocommit turned off by the caller, the opening is not its own
+    transaction: the caller's rollback takes the case with it."""
+    transaction.set_autocommit(False)
+    try:
+        services.open_case(Actor.agent(agent), title="Left to the caller", team=team)
+        transaction.rollback()
+    finally:
+        transaction.set_autocommit(True)
+    assert not Case.objects.filter(title="Left to the caller").exists()
+
+
 def test_the_same_idempotency_key_sent_at_once_makes_one_case(
     threads_db: None, agent: Any, team: Any
 ) -> None:

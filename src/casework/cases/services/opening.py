@@ -77,7 +77,10 @@ def open_case(
         existing = _case_for_key(actor, idempotency_key)
         if existing is not None:
             return existing
-    outermost = not transaction.get_connection().in_atomic_block
+    # Its own transaction (no caller's atomic block, nor one begun by hand): its
+    # number's statement may carry the COMMIT (`numbering.number_last`).
+    db = transaction.get_connection()
+    outermost = db.get_autocommit() and not db.in_atomic_block
     try:
         with transaction.atomic():
             case = _open_case(
