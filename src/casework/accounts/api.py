@@ -6,11 +6,11 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from casework.accounts import selectors, services
-from casework.core.api_input import Email, Strict
+from casework.core.api_input import Email, Offset, Patch, Strict
 from casework.iam.auth import require_staff, require_write
 
 router = Router(tags=["accounts"])
@@ -35,7 +35,9 @@ class AccountCreate(Strict):
     notes: str = ""
 
 
-class AccountPatch(Strict):
+class AccountPatch(Patch):
+    clearable = frozenset({"parent"})
+
     name: str | None = Field(None, min_length=1, max_length=200)
     tier: str | None = None
     parent: int | None = None
@@ -65,7 +67,9 @@ class ContactCreate(Strict):
     is_account_admin: bool = False
 
 
-class ContactPatch(Strict):
+class ContactPatch(Patch):
+    clearable = frozenset({"account"})
+
     name: str | None = Field(None, max_length=200)
     emails: list[Email] | None = Field(None, min_length=1, max_length=20)
     phone: str | None = Field(None, max_length=50)
@@ -104,10 +108,9 @@ def contact_dict(c: Any) -> dict[str, Any]:
 
 @router.get("/accounts", response=list[AccountOut])
 def list_accounts(
-    request: HttpRequest, q: str = "", limit: int = 100, offset: int = 0
+    request: HttpRequest, q: str = "", limit: int = Query(100, ge=1, le=500), offset: Offset = 0
 ) -> list[dict[str, Any]]:
     user = require_staff(request)
-    limit = max(1, min(limit, 500))
     return [account_dict(a) for a in selectors.list_accounts(user, q=q)[offset : offset + limit]]
 
 
@@ -148,10 +151,13 @@ def patch_account(request: HttpRequest, account_id: int, payload: AccountPatch) 
 
 @router.get("/contacts", response=list[ContactOut])
 def list_contacts(
-    request: HttpRequest, q: str = "", account: int | None = None, limit: int = 100, offset: int = 0
+    request: HttpRequest,
+    q: str = "",
+    account: int | None = None,
+    limit: int = Query(100, ge=1, le=500),
+    offset: Offset = 0,
 ) -> list[dict[str, Any]]:
     user = require_staff(request)
-    limit = max(1, min(limit, 500))
     return [
         contact_dict(c)
         for c in selectors.list_contacts(user, q=q, account_id=account)[offset : offset + limit]

@@ -4,18 +4,18 @@ Configuration is read and written in its document form (names, not ids: the
 same shape as the YAML file of `casework config export`).
 """
 
-from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from ninja import Router, Status
-from pydantic import Field
+from pydantic import Field, create_model
+from pydantic.fields import FieldInfo
 
 from casework.automation import configuration, selectors, services
 from casework.cases import selectors as case_selectors
 from casework.cases.presenters import case_dicts
 from casework.core.actors import Actor
-from casework.core.api_input import Strict
+from casework.core.api_input import Moment, Patch, Strict
 from casework.iam import selectors as iam
 from casework.iam.auth import require_staff, require_write
 
@@ -83,14 +83,18 @@ class WebhookIn(Strict):
     is_active: bool = True
 
 
-def _patch_model(model: type[Strict]) -> type[Strict]:
-    """The same fields, each optional: PATCH sends only what changes."""
-    fields = {name: (f.annotation | None, None) for name, f in model.model_fields.items()}  # type: ignore[operator]
-    from pydantic import create_model
+def _checked(field: FieldInfo) -> Any:
+    """A field's type with its checks (lengths, bounds) attached."""
+    return Annotated[field.annotation, *field.metadata] if field.metadata else field.annotation
 
-    return create_model(  # type: ignore[call-overload, no-any-return]
-        f"{model.__name__}Patch", __base__=Strict, **fields
-    )
+
+def _patch_model(model: type[Strict]) -> type[Patch]:
+    """The same fields with the same checks, each optional: PATCH sends only what
+    changes. A field that may be null when created may be cleared."""
+    fields = {name: (_checked(f) | None, None) for name, f in model.model_fields.items()}
+    patch = create_model(f"{model.__name__}Patch", __base__=Patch, **fields)  # type: ignore[call-overload]
+    patch.clearable = frozenset(name for name, f in model.model_fields.items() if f.default is None)
+    return patch  # type: ignore[no-any-return]
 
 
 RESOURCES: list[tuple[str, str, type[Strict]]] = [
@@ -203,16 +207,18 @@ class TaskIn(Strict):
     title: str = Field(min_length=1, max_length=300)
     assignee: int | None = None
     team: int | None = None
-    due_at: datetime | None = None
+    due_at: Moment | None = None
     required: bool = False
 
 
-class TaskPatch(Strict):
+class TaskPatch(Patch):
+    clearable = frozenset({"assignee", "team", "due_at"})
+
     title: str | None = Field(None, min_length=1, max_length=300)
     status: Literal["open", "done", "cancelled"] | None = None
     assignee: int | None = None
     team: int | None = None
-    due_at: datetime | None = None
+    due_at: Moment | None = None
 
 
 def _task(t: Any) -> dict[str, Any]:

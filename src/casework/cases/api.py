@@ -217,9 +217,6 @@ def patch_case(
             if k in {"team", "assignee", "account", "contact", "case_type", "service", "parent"}
         },
     )
-    for key, value in list(data.items()):
-        if value is None and key in {"title", "priority", "status", "channel"}:
-            raise InvalidInput(f"{key} cannot be empty", field=key)
     services.update_case(Actor.agent(user), case, {**data, **related}, expected_version=expected)
     case = selectors.get_case(user, number, related=False)
     shown = presenters.case_dict(case)

@@ -9,7 +9,8 @@ from typing import Any, Literal
 from ninja import Schema
 from pydantic import Field
 
-from casework.core.api_input import Email, Strict
+from casework.core.api import Ref
+from casework.core.api_input import Email, Patch, Strict
 
 PriorityName = Literal["urgent", "high", "normal", "low"]
 StatusName = Literal["new", "open", "pending", "on_hold", "resolved", "closed", "cancelled"]
@@ -38,7 +39,9 @@ class CaseCreate(Strict):
     parent: str | None = None
 
 
-class CasePatch(Strict):
+class CasePatch(Patch):
+    clearable = frozenset({"team", "assignee", "account", "contact", "case_type", "service", "parent"})
+
     title: str | None = Field(None, min_length=1, max_length=300)
     description: str | None = Field(None, max_length=100_000)
     priority: PriorityName | None = None
@@ -75,18 +78,13 @@ class LinkCreate(Strict):
     kind: Literal["related", "duplicate_of", "follow_up_of", "child_of"] = "related"
 
 
-class Ref(Schema):
-    id: int
-    name: str
-
-
 class UserRef(Schema):
     id: int
     name: str
     email: str
 
 
-class ContactOut(Schema):
+class ContactSummary(Schema):
     id: int
     name: str
     email: str
@@ -107,7 +105,7 @@ class CaseOut(Schema):
     channel: str
     team: Ref | None
     assignee: UserRef | None
-    contact: ContactOut | None
+    contact: ContactSummary | None
     account: AccountRef | None
     tags: list[str]
     case_type: Ref | None

@@ -14,7 +14,7 @@ from casework.cases import selectors as case_selectors
 from casework.channels import mailboxes, review, services
 from casework.channels import selectors as sel
 from casework.core.actors import Actor
-from casework.core.api_input import Strict
+from casework.core.api_input import Patch, Strict
 from casework.core.errors import InvalidInput
 from casework.iam import selectors as iam
 from casework.iam.auth import require_staff, require_write
@@ -44,7 +44,9 @@ class MailboxIn(Strict):
     imap_processed_folder: str = ""
 
 
-class MailboxPatch(Strict):
+class MailboxPatch(Patch):
+    clearable = frozenset({"team"})
+
     address: str | None = None
     display_name: str | None = None
     team: int | None = None

@@ -6,11 +6,19 @@ from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from casework.core.api_input import LARGEST, field_out_of_range
 from casework.core.errors import CaseworkError, InvalidInput
+
+
+class Ref(Schema):
+    """A record named in an answer (a team, a category): its id and name."""
+
+    id: int
+    name: str
+
 
 _LOCATIONS = {"body", "query", "path", "header", "form", "file", "cookie", "payload"}
 

@@ -7,6 +7,13 @@
   only a request that may hold a NUL character is parsed to find the field.
 - Unknown fields: every input model derives from `Strict`, so a typo is a 422
   naming the field instead of being silently ignored.
+- Wrong types: `Strict` validates strictly, so `false` is no number and `0` no
+  yes-or-no. Dates, times and decimals, which JSON writes as strings, are taken
+  from strings by the `Day`, `Moment` and `Amount` types.
+- Null in a PATCH body (`Patch`): it clears a field only where that means
+  something (no team, no due date); anywhere else it is a 422 naming the field,
+  where it would have reached a NOT NULL column (a 500) or a rule expecting a
+  value.
 - A whole number beyond 64 bits where the API takes a number: SQLite cannot
   bind it (OverflowError). Whether a value is a number is the endpoint's to say
   (`?q=12345678901234567890` is a search), so this is answered when the database
@@ -18,14 +25,25 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
+from datetime import date, datetime
+from decimal import Decimal
 from functools import lru_cache
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import Resolver404, resolve
-from pydantic import AfterValidator, BaseModel, ConfigDict, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
 from pydantic.networks import validate_email
+from pydantic_core import PydanticCustomError
 
 from casework.core.errors import InvalidInput
 
@@ -35,12 +53,54 @@ _LONG_INTEGER = re.compile(r"\s*[+-]?\d{19,}\s*")  # 2**63 has 19 digits
 
 
 class Strict(BaseModel):
-    """The base of the API's input models: unknown fields are refused. A plain
-    pydantic model, not ninja's Schema: with `extra="forbid"` that validates each
-    level twice (an email address in a nested object four times) and reads ORM
-    objects, which input never is."""
+    """The base of the API's input models: unknown fields and wrong types are
+    refused. A plain pydantic model, not ninja's Schema: with `extra="forbid"`
+    that validates each level twice (an email address in a nested object four
+    times) and reads ORM objects, which input never is."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+# How many rows a list skips: a database takes no negative offset, nor one beyond 64 bits.
+Offset = Annotated[int, Field(ge=0, le=LARGEST)]
+
+# JSON has no dates, times or decimals: these come as strings (a decimal also as a number).
+Day = Annotated[date, Field(strict=False)]
+Moment = Annotated[datetime, Field(strict=False)]
+Amount = Annotated[Decimal, Field(strict=False)]
+
+
+def _nullable_only_if_clearable(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    """The OpenAPI schema of a `Patch`: null allowed only where it clears."""
+    clearable: frozenset[str] = getattr(model, "clearable", frozenset())
+    for name, prop in schema.get("properties", {}).items():
+        if name in clearable or "anyOf" not in prop:
+            continue
+        kinds = [k for k in prop["anyOf"] if k != {"type": "null"}]
+        del prop["anyOf"]
+        prop.pop("default", None)
+        if len(kinds) == 1:
+            prop.update(kinds[0])
+        else:
+            prop["anyOf"] = kinds
+
+
+class Patch(Strict):
+    """The base of a PATCH body: a field left out keeps its value; `null` clears
+    one, which only the fields named in `clearable` can be (a team, a due date)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra=_nullable_only_if_clearable)
+
+    clearable: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*")
+    @classmethod
+    def _null_clears(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None and info.field_name not in cls.clearable:
+            raise PydanticCustomError(
+                "not_clearable", "cannot be null: leave the field out to keep its value"
+            )
+        return value
 
 
 @lru_cache(maxsize=4096)

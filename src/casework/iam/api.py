@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import Field
 
-from casework.core.api_input import Email, Strict
+from casework.core.api_input import Email, Patch, Strict
 from casework.core.errors import NotFound
 from casework.iam import selectors, services
 from casework.iam.auth import require_staff, require_write
@@ -56,7 +56,7 @@ class UserCreate(Strict):
     capacity: int | None = None
 
 
-class UserPatch(Strict):
+class UserPatch(Patch):
     email: Email | None = None
     name: str | None = Field(None, max_length=200)
     role: str | None = None
@@ -100,7 +100,9 @@ class TeamCreate(Strict):
     return_untouched_on_offline: bool | None = None
 
 
-class TeamPatch(Strict):
+class TeamPatch(Patch):
+    clearable = frozenset({"partner_organisation", "fallback_team"})
+
     name: str | None = Field(None, min_length=1, max_length=100)
     description: str | None = None
     partner_organisation: str | None = None

@@ -9,7 +9,8 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Header, Router, Schema, Status
 from pydantic import Field
 
-from casework.core.api_input import Strict
+from casework.core.api import Ref
+from casework.core.api_input import Patch, Strict
 from casework.core.errors import InvalidInput
 from casework.iam.auth import require_staff, require_write
 from casework.knowledge import selectors, services
@@ -28,18 +29,15 @@ class ArticleCreate(Strict):
     tags: list[str] = Field(default_factory=list, max_length=20)
 
 
-class ArticlePatch(Strict):
+class ArticlePatch(Patch):
+    clearable = frozenset({"category"})
+
     title: str | None = Field(None, min_length=1, max_length=200)
     body: str | None = Field(None, max_length=200_000)
     status: StatusName | None = None
     is_internal: bool | None = None
     category: int | None = None
     tags: list[str] | None = Field(None, max_length=20)
-
-
-class Ref(Schema):
-    id: int
-    name: str
 
 
 class ArticleOut(Schema):

@@ -8,15 +8,11 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from ninja import Router, Schema
 
+from casework.core.api import Ref
 from casework.iam.auth import require_staff
 from casework.portal import selectors, surveys
 
 router = Router(tags=["portal"])
-
-
-class Ref(Schema):
-    id: int
-    name: str
 
 
 class SurveyOut(Schema):

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import Field
 
-from casework.core.api_input import Strict
+from casework.core.api_input import Patch, Strict
 from casework.iam import selectors as iam
 from casework.iam.auth import require_staff, require_write
 from casework.routing import selectors, services
@@ -51,7 +51,9 @@ class RuleCreate(Strict):
     priority_adjustment: int = 0
 
 
-class RulePatch(Strict):
+class RulePatch(Patch):
+    clearable = frozenset({"team"})
+
     name: str | None = Field(None, min_length=1, max_length=200)
     position: int | None = Field(None, ge=0)
     is_active: bool | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
@@ -12,7 +12,7 @@ from ninja import Field, Router, Schema, Status
 from casework.accounts import entitlements
 from casework.accounts import selectors as accounts
 from casework.cases import selectors as case_selectors
-from casework.core.api_input import Strict
+from casework.core.api_input import Amount, Day, Patch, Strict
 from casework.iam.auth import require_staff, require_write
 from casework.sla import calendars, selectors
 
@@ -26,17 +26,17 @@ class CalendarIn(Strict):
     name: str = Field(..., min_length=1, max_length=100)
     time_zone: str = "UTC"
     hours: dict[str, list[list[str]]] = Field(default_factory=dict)
-    holidays: list[date] = Field(default_factory=list)
+    holidays: list[Day] = Field(default_factory=list)
     holiday_country: str = Field("", max_length=2)
     holiday_subdivision: str = Field("", max_length=10)
     is_24x7: bool = False
 
 
-class CalendarPatch(Strict):
+class CalendarPatch(Patch):
     name: str | None = Field(None, min_length=1, max_length=100)
     time_zone: str | None = None
     hours: dict[str, list[list[str]]] | None = None
-    holidays: list[date] | None = None
+    holidays: list[Day] | None = None
     holiday_country: str | None = Field(None, max_length=2)
     holiday_subdivision: str | None = Field(None, max_length=10)
     is_24x7: bool | None = None
@@ -123,7 +123,9 @@ class PolicyIn(Strict):
     breach_actions: BreachActions = Field(default_factory=BreachActions)
 
 
-class PolicyPatch(Strict):
+class PolicyPatch(Patch):
+    clearable = frozenset({"calendar"})
+
     name: str | None = Field(None, min_length=1, max_length=100)
     position: int | None = Field(None, ge=0)
     is_active: bool | None = None
@@ -207,34 +209,40 @@ Unit = Literal["none", "cases", "hours"]
 DecrementOn = Literal["creation", "resolution"]
 
 
+# As the columns hold them (10 digits, 2 after the point): more would not be stored.
+Units = Annotated[Amount, Field(max_digits=10, decimal_places=2)]
+
+
 class EntitlementIn(Strict):
     name: str = Field(..., min_length=1, max_length=200)
     account: int | None = None
     contact: int | None = None
     service: str = Field("", max_length=100)
     channel: str = Field("", max_length=20)
-    starts_on: date | None = None
-    ends_on: date | None = None
+    starts_on: Day | None = None
+    ends_on: Day | None = None
     unit: Unit = "none"
-    total: Decimal = Decimal(0)
-    remaining: Decimal | None = None
+    total: Units = Decimal(0)
+    remaining: Units | None = None
     decrement_on: DecrementOn = "creation"
     restrict: bool = False
     tier: str = Field("", max_length=20)
     is_active: bool = True
 
 
-class EntitlementPatch(Strict):
+class EntitlementPatch(Patch):
+    clearable = frozenset({"account", "contact", "starts_on", "ends_on", "remaining"})
+
     name: str | None = Field(None, min_length=1, max_length=200)
     account: int | None = None
     contact: int | None = None
     service: str | None = Field(None, max_length=100)
     channel: str | None = Field(None, max_length=20)
-    starts_on: date | None = None
-    ends_on: date | None = None
+    starts_on: Day | None = None
+    ends_on: Day | None = None
     unit: Unit | None = None
-    total: Decimal | None = None
-    remaining: Decimal | None = None
+    total: Units | None = None
+    remaining: Units | None = None
     decrement_on: DecrementOn | None = None
     restrict: bool | None = None
     tier: str | None = Field(None, max_length=20)
