@@ -122,6 +122,8 @@ WRONG_TYPES = [
     ("macro", {"is_active": 0}, "is_active"),
     ("case", {"version": True}, "version"),
     ("entitlement", {"total": True}, "total"),
+    ("entitlement", {"ends_on": 1767225600}, "ends_on"),
+    ("calendar", {"holidays": [20271225]}, "holidays.0"),
 ]
 
 

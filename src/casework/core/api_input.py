@@ -36,6 +36,7 @@ from django.urls import Resolver404, resolve
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationInfo,
@@ -64,10 +65,24 @@ class Strict(BaseModel):
 # How many rows a list skips: a database takes no negative offset, nor one beyond 64 bits.
 Offset = Annotated[int, Field(ge=0, le=LARGEST)]
 
+
+def _written(value: Any) -> Any:
+    """A date or time comes as text: a number would be read as seconds since 1970."""
+    if not isinstance(value, str):
+        raise PydanticCustomError("iso_text", "Input should be a date or time written as ISO 8601 text")
+    return value
+
+
+def _a_number(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise PydanticCustomError("decimal_type", "Input should be a number, or a number written as text")
+    return value
+
+
 # JSON has no dates, times or decimals: these come as strings (a decimal also as a number).
-Day = Annotated[date, Field(strict=False)]
-Moment = Annotated[datetime, Field(strict=False)]
-Amount = Annotated[Decimal, Field(strict=False)]
+Day = Annotated[date, Field(strict=False), BeforeValidator(_written)]
+Moment = Annotated[datetime, Field(strict=False), BeforeValidator(_written)]
+Amount = Annotated[Decimal, Field(strict=False), BeforeValidator(_a_number)]
 
 
 def _nullable_only_if_clearable(schema: dict[str, Any], model: type[BaseModel]) -> None:

@@ -13,7 +13,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
 from casework.core import clock, config_cache
-from casework.core.errors import InvalidInput, NotFound, PermissionDenied
+from casework.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from casework.core.prepared import Prepared, instance_from_row, row_of
 from casework.iam.domain import Role, may_manage_people
 from casework.iam.models import ApiToken, PartnerOrganisation, Team, TeamMembership, User
@@ -73,6 +73,18 @@ def create_user(
     return user
 
 
+def _keep_an_admin(user: User) -> None:
+    """Refuse the change that would leave no active admin: nobody could then
+    manage people or settings. The admins' rows are locked first, so two admins
+    demoting each other at once cannot both pass."""
+    if user.role == Role.ADMIN and user.is_active:
+        return
+    admins = User.objects.select_for_update().filter(role=Role.ADMIN, is_active=True)
+    if not admins.exclude(pk=user.pk).exists() and admins.filter(pk=user.pk).exists():
+        field = "is_active" if not user.is_active else "role"
+        raise Conflict("the last active admin must stay an active admin", field=field)
+
+
 @transaction.atomic
 def update_user(user: User, *, by: User | None = None, **changes: Any) -> User:
     require_admin(by)
@@ -87,6 +99,7 @@ def update_user(user: User, *, by: User | None = None, **changes: Any) -> User:
         user.name = changes["name"].strip()
     if changes.get("is_active") is not None:
         user.is_active = bool(changes["is_active"])
+    _keep_an_admin(user)
     user.save()
     if changes.get("team_ids") is not None:
         set_teams(user, [Team.objects.get(pk=t) for t in changes["team_ids"]])
