@@ -151,3 +151,21 @@ def test_an_address_is_refused_every_time_and_a_valid_one_is_normalised(admin_ap
     schema = admin_api.get("/openapi.json")[1]
     emails = schema["components"]["schemas"]["ContactCreate"]["properties"]["emails"]
     assert emails["items"]["format"] == "email"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "field"),
+    [
+        ("GET", "/no-such-thing", 404, "path"),
+        ("PUT", "/cases", 405, "method"),
+        ("TRACE", "/teams", 405, "method"),
+    ],
+)
+def test_an_address_or_method_the_api_lacks_is_answered_in_json(
+    admin_api: ApiClient, method: str, path: str, status: int, field: str
+) -> None:
+    got, body, response = admin_api.call(method, path)
+    assert (got, body["field"]) == (status, field), body
+    assert body["code"] in {"not_found", "method_not_allowed"} and body["message"]
+    if status == 405:
+        assert "GET" in response["Allow"]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -98,3 +99,39 @@ def install_error_handlers(api: NinjaAPI) -> None:
             "errors": [{"field": field, "message": message}],
         }
         return api.create_response(request, body, status=exc.status_code)
+
+
+# What an error no API handler answered is about: the field of its JSON body.
+_UNHANDLED = {404: ("not_found", "path"), 405: ("method_not_allowed", "method")}
+
+
+class ApiErrorsAsJson:
+    """Middleware: an error under /api/ that no API handler answered (an unknown
+    address, a method the address does not take, a server error) gets the API's
+    JSON error body too, so a client reads every error one way."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code < 400
+            or not request.path_info.startswith("/api/")
+            or response.get("Content-Type", "").startswith("application/json")
+        ):
+            return response
+        code, field = _UNHANDLED.get(
+            response.status_code, ("server_error" if response.status_code >= 500 else "error", None)
+        )
+        message = f"{request.method} {request.path_info}: {response.reason_phrase.lower()}"
+        body = {
+            "code": code,
+            "message": message,
+            "field": field,
+            "errors": [{"field": field, "message": message}],
+        }
+        answer = JsonResponse(body, status=response.status_code)
+        if "Allow" in response:
+            answer["Allow"] = response["Allow"]
+        return answer
