@@ -169,3 +169,15 @@ def test_an_address_or_method_the_api_lacks_is_answered_in_json(
     assert body["code"] in {"not_found", "method_not_allowed"} and body["message"]
     if status == 405:
         assert "GET" in response["Allow"]
+
+
+def test_every_operation_documents_the_error_body_it_may_answer(admin_api: ApiClient) -> None:
+    schema = admin_api.get("/openapi.json")[1]
+    error = schema["components"]["schemas"]["Error"]
+    assert set(error["required"]) == {"code", "message", "field", "errors"}
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            refusals = [code for code in operation["responses"] if str(code).startswith("4")]
+            assert refusals, f"{method.upper()} {path} documents no refusal"
+    status, body, _ = admin_api.patch("/accounts/999999", {"name": "x"})
+    assert status == 404 and set(error["required"]) <= set(body)

@@ -101,6 +101,46 @@ def install_error_handlers(api: NinjaAPI) -> None:
         return api.create_response(request, body, status=exc.status_code)
 
 
+_ERROR_SCHEMA = {
+    "type": "object",
+    "description": "Every refusal: a code, a reason a person can read, and the field at fault "
+    "(null when the whole request is). Some carry more, e.g. `allowed` transitions on a 409 "
+    "or `current_version` on a 412.",
+    "required": ["code", "message", "field", "errors"],
+    "properties": {
+        "code": {"type": "string"},
+        "message": {"type": "string"},
+        "field": {"type": ["string", "null"]},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "message"],
+                "properties": {"field": {"type": ["string", "null"]}, "message": {"type": "string"}},
+            },
+        },
+    },
+    "additionalProperties": True,
+}
+
+
+def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
+    """Add the API's error body to an OpenAPI document: every operation may be
+    refused (`4XX`), and each refusal has that one shape."""
+    schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = _ERROR_SCHEMA
+    refused = {
+        "description": "Refused: bad input (400/422), no or a bad token (401), not allowed (403), "
+        "not found or not visible (404), a conflict (409), a stale version (412), too large (413)",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            if not any(str(code).startswith("4") for code in responses):
+                responses["4XX"] = refused
+    return schema
+
+
 # What an error no API handler answered is about: the field of its JSON body.
 _UNHANDLED = {404: ("not_found", "path"), 405: ("method_not_allowed", "method")}
 
