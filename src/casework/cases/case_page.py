@@ -24,6 +24,7 @@ from casework.cases.domain import (
 )
 from casework.cases.views import BOARD_STATUSES, is_htmx, workspace
 from casework.core.actors import Actor
+from casework.core.api_input import whole_number
 from casework.core.errors import CaseworkError, InvalidInput, NotFound, StaleVersion
 from casework.iam import selectors as iam
 
@@ -201,9 +202,9 @@ def _changes(request: HttpRequest, mine: dict[str, str], orig: dict[str, str]) -
             continue
         value = mine[name].strip()
         if name == "assignee":
-            changes[name] = iam.get_user(int(value)) if value.isdigit() else None
+            changes[name] = iam.get_user(n) if (n := whole_number(value)) is not None else None
         elif name == "team":
-            changes[name] = iam.get_team(int(value)) if value.isdigit() else None
+            changes[name] = iam.get_team(n) if (n := whole_number(value)) is not None else None
         elif name == "tags":
             changes[name] = normalise_tags(value.split(","))
         else:
@@ -222,7 +223,7 @@ def update_fields(request: HttpRequest, number: str) -> HttpResponse:
         changes = _changes(request, mine, orig)
         if not changes:
             return _updated(request, number, notice="Nothing to save.")
-        expected = int(version) if version.isdigit() else None
+        expected = whole_number(version)
         try:
             services.update_case(Actor.agent(request.user), case, changes, expected_version=expected)
         except StaleVersion:
@@ -312,7 +313,7 @@ def move_status(request: HttpRequest, number: str) -> HttpResponse:
             Actor.agent(request.user),
             case,
             target,
-            expected_version=int(version) if version.isdigit() else None,
+            expected_version=whole_number(version),
         )
     except StaleVersion:
         error = f"{case.number} changed since the board loaded; it shows the current state now."

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -16,6 +16,7 @@ from casework.cases.domain import ACTIVE
 from casework.cases.models import SavedView
 from casework.cases.selectors import SORTS, CaseFilters
 from casework.core import clock
+from casework.core.api_input import whole_number
 from casework.core.errors import InvalidInput, NotFound
 from casework.iam.domain import Role
 from casework.iam.selectors import team_ids_of
@@ -70,10 +71,22 @@ def builtin_views(user: Any) -> list[View]:
 
 
 def _ints(values: list[str], name: str) -> list[int]:
+    ids = [whole_number(str(v).strip()) for v in values if str(v).strip()]
+    if any(i is None for i in ids):
+        raise InvalidInput(f"{name} takes ids", field=name)
+    return [i for i in ids if i is not None]
+
+
+def _moment(value: str, name: str) -> datetime:
+    """A date filter's value, which must also be a moment in UTC (the database's)."""
     try:
-        return [int(v) for v in values if str(v).strip()]
-    except ValueError:
-        raise InvalidInput(f"{name} takes ids", field=name) from None
+        parsed = datetime.fromisoformat(value)
+        if not parsed.tzinfo:
+            parsed = parsed.replace(tzinfo=clock.now().tzinfo)
+        parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise InvalidInput(f"{name} is a date like 2026-11-23", field=name) from None
+    return parsed
 
 
 def clean_params(params: Mapping[str, Any]) -> dict[str, Any]:
@@ -85,16 +98,13 @@ def clean_params(params: Mapping[str, Any]) -> dict[str, Any]:
         if values:
             out[name] = _ints(values, name) if name in {"team", "case_type"} else [str(v) for v in values]
     for name in ONE_PARAMS:
-        value = params.get(name)
-        if value not in (None, ""):
-            out[name] = str(value).strip() if name in {"assignee", "q"} else _ints([value], name)[0]
+        text = str(params.get(name) or "").strip()
+        if text:
+            out[name] = text if name in {"assignee", "q"} else _ints([text], name)[0]
     for name in DATE_PARAMS:
         value = params.get(name)
         if value:
-            try:
-                datetime.fromisoformat(str(value))
-            except ValueError:
-                raise InvalidInput(f"{name} is a date like 2026-11-23", field=name) from None
+            _moment(str(value), name)
             out[name] = str(value)
     return out
 
@@ -102,10 +112,7 @@ def clean_params(params: Mapping[str, Any]) -> dict[str, Any]:
 def filters_from(data: Mapping[str, Any]) -> CaseFilters:
     def date(name: str) -> datetime | None:
         value = data.get(name)
-        if not value:
-            return None
-        parsed = datetime.fromisoformat(str(value))
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=clock.now().tzinfo)
+        return _moment(str(value), name) if value else None
 
     return CaseFilters(
         status=list(data.get("status", [])),

@@ -19,6 +19,7 @@ from casework.cases import hooks, new_case_row
 from casework.cases.domain import Priority, Status
 from casework.cases.models import Case, CaseLink, Message, TimelineEvent
 from casework.core import search
+from casework.core.api_input import whole_number
 from casework.core.errors import InvalidInput, NotFound
 from casework.core.pagination import Page, keyset_ids
 from casework.core.prepared import Prepared, PreparedIn
@@ -250,8 +251,8 @@ def filter_cases(user: Any, filters: CaseFilters) -> QuerySet[Case]:
             cases = cases.filter(assignee_id=user.pk)
         elif filters.assignee == "none":
             cases = cases.filter(assignee__isnull=True)
-        elif filters.assignee.isdigit():
-            cases = cases.filter(assignee_id=int(filters.assignee))
+        elif (assignee := whole_number(filters.assignee)) is not None:
+            cases = cases.filter(assignee_id=assignee)
         else:
             raise InvalidInput("assignee is 'me', 'none' or a user id", field="assignee")
     if filters.account:

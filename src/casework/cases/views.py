@@ -24,8 +24,10 @@ from casework.cases import queues, selectors, services
 from casework.cases.domain import PRIORITY_NAMES, Status, allowed_targets
 from casework.core import clock, live
 from casework.core.actors import Actor
+from casework.core.api_input import whole_number
 from casework.core.errors import CaseworkError, InvalidInput, NotFound
 from casework.core.errors import PermissionDenied as CaseworkPermissionDenied
+from casework.core.redirects import local_next
 from casework.iam import selectors as iam
 from casework.iam.domain import Role, is_staff_role
 
@@ -148,7 +150,11 @@ def case_list(request: HttpRequest, layout: str = "list") -> HttpResponse:
         ],
     }
     if layout == "board":
-        context["board"] = _board(request, view)
+        try:
+            context["board"] = _board(request, view)
+        except InvalidInput as error:
+            messages.error(request, error.message)
+            return redirect("/board")
     else:
         try:
             page = selectors.list_cases(
@@ -232,11 +238,11 @@ def save_view(request: HttpRequest) -> HttpResponse:
             filters=queues.clean_params(source),
             sort=source.get("sort") or "-updated",
             columns=source.getlist("col"),
-            team_id=int(team) if team and team.isdigit() else None,
+            team_id=whole_number(team),
         )
     except InvalidInput as error:
         messages.error(request, error.message)
-        return redirect(request.POST.get("next") or "/")
+        return redirect(local_next(request, "/"))
     messages.success(request, f"Saved the view {saved.name!r}.")
     return redirect(f"/?view=saved-{saved.pk}")
 
@@ -288,7 +294,7 @@ def bulk_update(request: HttpRequest) -> HttpResponse:
         messages.error(request, line)
     if not numbers:
         messages.error(request, "Select at least one case.")
-    return redirect(request.POST.get("next") or "/")
+    return redirect(local_next(request, "/"))
 
 
 def _staff_user(user_id: str) -> Any:
@@ -326,7 +332,7 @@ def new_case(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             contact = _contact_for(request)
-            team = iam.get_team(int(data["team"])) if data.get("team", "").isdigit() else None
+            team = iam.get_team(n) if (n := whole_number(data.get("team"))) is not None else None
             case = services.open_case(
                 Actor.agent(request.user),
                 title=data.get("title", ""),
@@ -344,9 +350,9 @@ def new_case(request: HttpRequest) -> HttpResponse:
         except CaseworkError as error:
             errors[error.field or "form"] = error.message
     contact = None
-    if data.get("contact", "").isdigit():
+    if (contact_id := whole_number(data.get("contact"))) is not None:
         try:
-            contact = accounts.get_contact(request.user, int(data["contact"]))
+            contact = accounts.get_contact(request.user, contact_id)
         except NotFound:
             contact = None
     return render(
@@ -370,8 +376,8 @@ def _fresh_key() -> str:
 
 def _contact_for(request: HttpRequest) -> Any:
     data = request.POST
-    if data.get("contact", "").isdigit():
-        return accounts.get_contact(request.user, int(data["contact"]))
+    if (contact_id := whole_number(data.get("contact"))) is not None:
+        return accounts.get_contact(request.user, contact_id)
     email = data.get("new_email", "").strip()
     name = data.get("new_name", "").strip()
     if not email:

@@ -15,6 +15,7 @@ from casework.cases import selectors as case_selectors
 from casework.channels import outbound, review, services
 from casework.channels import selectors as sel
 from casework.core.actors import Actor
+from casework.core.api_input import whole_number
 from casework.core.errors import CaseworkError
 
 
@@ -99,7 +100,7 @@ def original(request: HttpRequest, inbound_id: int) -> HttpResponse:
 def quarantine(request: HttpRequest) -> HttpResponse:
     try:
         if request.method == "POST":
-            item = sel.get_quarantined(request.user, int(request.POST.get("id", "0") or 0))
+            item = sel.get_quarantined(request.user, whole_number(request.POST.get("id")) or 0)
             if request.POST.get("action") == "retry":
                 review.retry_quarantined(request.user, item)
             else:

@@ -2,8 +2,8 @@
 
 - Text with a NUL character: PostgreSQL can neither store nor compare it (the
   query fails, a 500); SQLite stores it. Django's form fields refuse it the same
-  way (ProhibitNullCharactersValidator); the API's path, query and JSON values
-  are checked here, before the view. The common request pays a substring test;
+  way (ProhibitNullCharactersValidator); the path, the query, the API's JSON and
+  a form's fields are checked here, before any view. The common request pays a substring test;
   only a request that may hold a NUL character is parsed to find the field.
 - Unknown fields: every input model derives from `Strict`, so a typo is a 422
   naming the field instead of being silently ignored.
@@ -31,7 +31,7 @@ from functools import lru_cache
 from typing import Annotated, Any, ClassVar
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.urls import Resolver404, resolve
 from pydantic import (
     AfterValidator,
@@ -180,8 +180,18 @@ def _in_body(request: HttpRequest) -> str | None:
     return next((path for path, value in _walk(document, "") if _has_nul(value)), None)
 
 
+def _in_form(request: HttpRequest) -> str | None:
+    """A form field (not an uploaded file's content) with a NUL character."""
+    if request.method != "POST" or not (request.content_type or "").startswith(
+        ("multipart/", "application/x-www-form")
+    ):
+        return None
+    return next((name for name, values in request.POST.lists() if any(map(_has_nul, values))), None)
+
+
 class RefuseNulCharacters:
-    """Middleware: a 422 naming the field for API input with a NUL character."""
+    """Middleware: input with a NUL character is refused before any view runs,
+    naming the field: a 422 in the API's JSON, a 400 for a page or a form."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -192,7 +202,21 @@ class RefuseNulCharacters:
             if field is not None:
                 error = InvalidInput(f"{field} {NUL}", field=field)
                 return JsonResponse(error.as_dict(), status=error.status)
+        else:
+            field = _in_path(request) or _in_query(request) or _in_form(request)
+            if field is not None:
+                return HttpResponseBadRequest(f"{field} {NUL}.", content_type="text/plain; charset=utf-8")
         return self.get_response(request)
+
+
+_ID = re.compile(r"[0-9]{1,18}")
+
+
+def whole_number(text: str | None) -> int | None:
+    """The whole number a form or a query sends, when it is one a database can take
+    (ASCII digits, at most 18); None for anything else. `str.isdigit()` is true of
+    "²", which `int()` refuses, and of a 5,000-digit string, which no column holds."""
+    return int(text) if text and _ID.fullmatch(text) else None
 
 
 def _out_of_range(value: Any) -> bool:

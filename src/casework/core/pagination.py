@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
+from casework.core.api_input import LARGEST
 from casework.core.errors import InvalidInput
 
 
@@ -37,9 +39,9 @@ def decode_cursor(cursor: str) -> list[Any]:
         values = json.loads(raw)
         if not isinstance(values, list):
             raise ValueError
+        return [datetime.fromisoformat(v["dt"]) if isinstance(v, dict) and "dt" in v else v for v in values]
     except (ValueError, TypeError) as exc:
         raise InvalidInput("not a cursor this API gave out", field="cursor") from exc
-    return [datetime.fromisoformat(v["dt"]) if isinstance(v, dict) and "dt" in v else v for v in values]
 
 
 def keyset_ids(queryset: QuerySet, *, field: str, descending: bool, limit: int, cursor: str | None) -> Page:
@@ -55,6 +57,10 @@ def keyset_ids(queryset: QuerySet, *, field: str, descending: bool, limit: int, 
     )
 
 
+def _too_large(value: Any) -> bool:
+    return isinstance(value, int) and abs(value) > LARGEST  # no database column holds it
+
+
 def _after_cursor(queryset: QuerySet, *, field: str, descending: bool, cursor: str | None) -> QuerySet:
     order = [f"-{field}", "-id"] if descending else [field, "id"]
     queryset = queryset.order_by(*order)
@@ -63,8 +69,14 @@ def _after_cursor(queryset: QuerySet, *, field: str, descending: bool, cursor: s
         if len(values) != 2:
             raise InvalidInput("not a cursor for this sort order", field="cursor")
         value, last_id = values
+        if not isinstance(last_id, int) or any(_too_large(v) for v in values):
+            raise InvalidInput("not a cursor for this sort order", field="cursor")
         op = "lt" if descending else "gt"
-        queryset = queryset.filter(Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"id__{op}": last_id}))
+        try:  # a made-up cursor's values may not fit the sort field or the id
+            after = Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"id__{op}": last_id})
+            queryset = queryset.filter(after)
+        except (ValueError, TypeError, ValidationError):
+            raise InvalidInput("not a cursor for this sort order", field="cursor") from None
     return queryset
 
 

@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from casework.cases import selectors as case_selectors
+from casework.core.api_input import whole_number
 from casework.core.errors import CaseworkError, NotFound
 from casework.knowledge import selectors, services
 from casework.knowledge.domain import STATUSES, excerpt
@@ -113,7 +114,7 @@ def _form_values(request: HttpRequest) -> dict[str, Any]:
         "body": request.POST.get("body", ""),
         "status": request.POST.get("status", "draft"),
         "is_internal": request.POST.get("is_internal") == "on",
-        "category": selectors.get_category_by_id(int(category_id)) if category_id.isdigit() else None,
+        "category": selectors.get_category_by_id(n) if (n := whole_number(category_id)) is not None else None,
         "tags": [t for t in request.POST.get("tags", "").split(",") if t.strip()],
     }
 
@@ -173,7 +174,7 @@ def manage_edit(request: HttpRequest, article_id: int) -> HttpResponse:
                 request.user,
                 found,
                 _form_values(request),
-                expected_version=int(version) if version.isdigit() else None,
+                expected_version=whole_number(version),
             )
         except CaseworkError as exc:
             context.update(error=exc.message, values=request.POST)

@@ -13,12 +13,12 @@ from django.contrib.auth import login, logout
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from casework.cases import services as case_services
 from casework.cases.services import NewAttachment
 from casework.core.errors import CaseworkError, NotFound
+from casework.core.redirects import local_next
 from casework.iam.domain import Role
 from casework.knowledge import selectors as kb
 from casework.portal import selectors, services, surveys
@@ -74,9 +74,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _safe_next(request: HttpRequest) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or "/portal/"
-    ok = url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
-    return target if ok and target.startswith("/portal") else "/portal/"
+    return local_next(request, "/portal/", under="/portal")
 
 
 def sign_in(request: HttpRequest) -> HttpResponse:

@@ -8,10 +8,11 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
+from casework.core.api_input import whole_number
 from casework.core.errors import CaseworkError, NotFound, PermissionDenied
+from casework.core.redirects import local_next
 from casework.iam import selectors as iam
 from casework.iam.domain import is_staff_role
 from casework.routing import selectors, services
@@ -55,18 +56,16 @@ def why_view(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 def reassign_view(request: HttpRequest, number: str) -> HttpResponse:
     raw = request.POST.get("assignee", "")
-    if raw and not raw.isdigit():
+    assignee = whole_number(raw)
+    if raw and assignee is None:
         return HttpResponseBadRequest("assignee is a user id")
     try:
-        services.reassign(_staff(request), number, int(raw) if raw else None)
+        services.reassign(_staff(request), number, assignee)
     except CaseworkError as exc:
         return _error(exc)
     if request.headers.get("HX-Request"):
         return HttpResponse(status=204, headers={"HX-Refresh": "true"})
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = "/routing/"
-    return redirect(target)
+    return redirect(local_next(request, "/routing/"))
 
 
 @login_required
