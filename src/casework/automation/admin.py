@@ -21,6 +21,7 @@ from casework.automation.models import (
     Webhook,
     WebhookDelivery,
 )
+from casework.core.admin_forms import StorableJSONAdmin
 from casework.core.errors import CaseworkError
 from casework.iam.domain import may_manage_configuration
 
@@ -67,7 +68,7 @@ class RuleForm(ConfigForm):
         self.add_error("preview_only", f"Preview: {count} open cases match now ({numbers}). Untick to save.")
 
 
-class LeadsManage(admin.ModelAdmin):  # type: ignore[type-arg]
+class LeadsManage(StorableJSONAdmin):
     """Team leads and admins define automation (DESIGN.md), without per-model Django permissions."""
 
     exclude = ("created_at",)

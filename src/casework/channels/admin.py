@@ -20,6 +20,7 @@ from casework.channels.models import (
     OutboundDelivery,
     QuarantinedMessage,
 )
+from casework.core.admin_forms import StorableJSONAdmin
 from casework.core.errors import CaseworkError
 
 
@@ -83,7 +84,7 @@ class NotificationTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(QuarantinedMessage)
-class QuarantineAdmin(admin.ModelAdmin):
+class QuarantineAdmin(StorableJSONAdmin):
     list_display = ["id", "received_at", "source", "size", "state", "attempts", "error"]
     list_filter = ["state", "source"]
     readonly_fields = [f.name for f in QuarantinedMessage._meta.fields]
@@ -117,7 +118,7 @@ class InboundAdmin(admin.ModelAdmin):
 
 
 @admin.register(OutboundDelivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(StorableJSONAdmin):
     list_display = ["created_at", "kind", "case", "state", "attempts", "last_error"]
     list_filter = ["state", "kind"]
     readonly_fields = [f.name for f in OutboundDelivery._meta.fields]

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from casework.core.admin_forms import StorableJSONAdmin
 from casework.knowledge.models import Article, Category, SearchGap
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(StorableJSONAdmin):
     list_display = ("name", "slug", "position")
     prepopulated_fields = {"slug": ("name",)}
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(StorableJSONAdmin):
     list_display = ("title", "status", "is_internal", "category", "view_count", "updated_at")
     list_filter = ("status", "is_internal", "category")
     readonly_fields = ("title", "slug", "body", "body_html", "status", "version", "view_count")
@@ -24,5 +25,5 @@ class ArticleAdmin(admin.ModelAdmin):
 
 
 @admin.register(SearchGap)
-class SearchGapAdmin(admin.ModelAdmin):
+class SearchGapAdmin(StorableJSONAdmin):
     list_display = ("query", "source", "created_at")

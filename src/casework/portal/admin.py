@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 
 from casework.portal.models import PortalSettings, Survey
@@ -28,3 +30,6 @@ class SurveyAdmin(admin.ModelAdmin):
         "expires_at",
         "answered_at",
     )
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False  # made when a case first closes, never written by hand

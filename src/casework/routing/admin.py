@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from casework.core.admin_forms import StorableJSONAdmin
 from casework.routing.models import (
     AgentSkill,
     AgentState,
@@ -15,7 +16,7 @@ from casework.routing.models import (
 
 
 @admin.register(TeamRouting)
-class TeamRoutingAdmin(admin.ModelAdmin):
+class TeamRoutingAdmin(StorableJSONAdmin):
     list_display = ("team", "strategy", "fallback_team", "overflow_minutes", "return_untouched_on_offline")
     list_filter = ("strategy",)
 
@@ -27,7 +28,7 @@ class AgentSkillInline(admin.TabularInline):
 
 
 @admin.register(AgentState)
-class AgentStateAdmin(admin.ModelAdmin):
+class AgentStateAdmin(StorableJSONAdmin):
     list_display = ("user", "presence", "load", "capacity", "last_assigned_at")
     list_filter = ("presence",)
     search_fields = ("user__name", "user__email")
@@ -35,19 +36,19 @@ class AgentStateAdmin(admin.ModelAdmin):
 
 
 @admin.register(AgentSkill)
-class AgentSkillAdmin(admin.ModelAdmin):
+class AgentSkillAdmin(StorableJSONAdmin):
     list_display = ("user", "name", "level")
     list_filter = ("name", "level")
     search_fields = ("user__name", "user__email", "name")
 
 
 @admin.register(CapacityWeight)
-class CapacityWeightAdmin(admin.ModelAdmin):
+class CapacityWeightAdmin(StorableJSONAdmin):
     list_display = ("priority", "case_type", "units")
 
 
 @admin.register(RoutingRule)
-class RoutingRuleAdmin(admin.ModelAdmin):
+class RoutingRuleAdmin(StorableJSONAdmin):
     list_display = ("position", "name", "is_active", "team", "priority_adjustment")
     list_display_links = ("name",)
     list_editable = ("position", "is_active")
@@ -55,7 +56,7 @@ class RoutingRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(PresenceChange)
-class PresenceChangeAdmin(admin.ModelAdmin):
+class PresenceChangeAdmin(StorableJSONAdmin):
     list_display = ("at", "user", "before", "after", "changed_by_label")
     list_filter = ("after",)
     date_hierarchy = "at"

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from casework.accounts.entitlements import validate as validate_entitlement
 from casework.accounts.models import Entitlement
 from casework.core import clock
+from casework.core.admin_forms import StorableJSONAdmin
 from casework.core.errors import CaseworkError
 from casework.sla.calendars import policy_changed, validate_calendar, validate_policy
 from casework.sla.models import BusinessCalendar, SlaClock, SlaPolicy
@@ -99,7 +100,7 @@ class EntitlementForm(ValidatedForm):
         ]
 
 
-class VersionedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class VersionedAdmin(StorableJSONAdmin):
     def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
         if change:
             obj.version += 1  # calendars are cached per version
@@ -138,7 +139,7 @@ if not admin.site.is_registered(Entitlement):  # the accounts area may register 
 
 
 @admin.register(SlaClock)
-class ClockAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ClockAdmin(StorableJSONAdmin):
     list_display = ["case", "metric", "state", "due_at", "breached_at", "met_at"]
     list_filter = ["metric", "state"]
     readonly_fields = [f.name for f in SlaClock._meta.fields]

@@ -96,14 +96,19 @@ def check_intervals(intervals: Sequence[Interval], day: str = "") -> None:
 
 def weekly_from_mapping(hours: Mapping[str, Iterable[Sequence[str]]]) -> tuple[tuple[Interval, ...], ...]:
     """{"mon": [["08:00", "12:00"], ["13:00", "17:30"]], ...} -> weekly intervals, validated."""
+    if not isinstance(hours, Mapping):
+        raise CalendarError('hours is an object like {"mon": [["08:00", "12:00"]]}')
     unknown = set(hours) - set(WEEKDAYS)
     if unknown:
         raise CalendarError(f"unknown weekday {sorted(unknown)[0]!r}; use mon..sun")
     weekly = []
     for name in WEEKDAYS:
         day = []
-        for pair in hours.get(name, []):
-            if len(pair) != 2:
+        intervals = hours.get(name) or []
+        if not isinstance(intervals, list | tuple):
+            raise CalendarError(f"{name}: a list of [start, end] intervals")
+        for pair in intervals:
+            if not isinstance(pair, list | tuple) or len(pair) != 2:
                 raise CalendarError(f"{name}: each interval is [start, end]")
             day.append((parse_hhmm(pair[0]), parse_hhmm(pair[1])))
         check_intervals(day, name)
@@ -308,6 +313,8 @@ METRICS = ("first_response", "next_response", "periodic_update", "resolution")
 PRIORITIES = ("low", "normal", "high", "urgent")
 DEFAULT_PAUSE_STATUSES = ("pending", "on_hold")
 DEFAULT_WARN_PERCENTS = (50, 75)
+PAUSABLE_STATUSES = ("new", "open", "pending", "on_hold")
+BREACH_ACTIONS = ("notify", "raise_priority", "move_to_team", "run_automation")
 
 
 @dataclass(frozen=True)
@@ -330,6 +337,11 @@ class PolicyError(ValueError):
         self.field = field
 
 
+# A year: no promise to a customer is longer, and a due time computed from a larger
+# one may lie past the last date a datetime holds.
+MAX_TARGET_MINUTES = 366 * 24 * 60
+
+
 def parse_targets(raw: Mapping[str, Any]) -> dict[str, dict[str, Target]]:
     """{metric: {priority: minutes | {"minutes": n, "business": bool}}}, every target > 0."""
     if not isinstance(raw, Mapping):
@@ -348,19 +360,67 @@ def parse_targets(raw: Mapping[str, Any]) -> dict[str, dict[str, Target]]:
                 minutes, business = value.get("minutes"), value.get("business", True)
             else:
                 minutes, business = value, True
-            if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes <= 0:
-                raise PolicyError(f"targets.{metric}.{priority} must be a number of minutes > 0", "targets")
-            out[metric][priority] = Target(minutes=minutes, business=bool(business))
+            if (
+                not isinstance(minutes, int)
+                or isinstance(minutes, bool)
+                or not 0 < minutes <= MAX_TARGET_MINUTES
+            ):
+                raise PolicyError(
+                    f"targets.{metric}.{priority} must be a number of minutes from 1 to {MAX_TARGET_MINUTES}",
+                    "targets",
+                )
+            if not isinstance(business, bool):
+                raise PolicyError(f"targets.{metric}.{priority}.business is true or false", "targets")
+            out[metric][priority] = Target(minutes=minutes, business=business)
     return out
 
 
-def check_warn_percents(values: Iterable[Any]) -> tuple[int, ...]:
-    out = []
-    for v in values:
-        if not isinstance(v, int) or isinstance(v, bool) or not 0 < v < 100:
-            raise PolicyError("warning thresholds are percentages between 1 and 99", "warn_percents")
-        out.append(v)
-    return tuple(sorted(set(out)))
+def listed(raw: Any, field: str, kind: type, what: str) -> tuple[Any, ...]:
+    """A policy's list setting (null is empty), or PolicyError: stored JSON may hold any shape."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list | tuple) or not all(
+        isinstance(v, kind) and not isinstance(v, bool) for v in raw
+    ):
+        raise PolicyError(f"{field} is a list of {what}", field)
+    return tuple(raw)
+
+
+def check_warn_percents(values: Any) -> tuple[int, ...]:
+    percents = listed(values, "warn_percents", int, "percentages between 1 and 99")
+    if not all(0 < v < 100 for v in percents):
+        raise PolicyError("warning thresholds are percentages between 1 and 99", "warn_percents")
+    return tuple(sorted(set(percents)))
+
+
+def check_pause_statuses(values: Any) -> tuple[str, ...]:
+    statuses = listed(values, "pause_statuses", str, "statuses")
+    for status in statuses:
+        if status not in PAUSABLE_STATUSES:
+            raise PolicyError(
+                f"{status!r} cannot pause a clock; one of {', '.join(PAUSABLE_STATUSES)}", "pause_statuses"
+            )
+    return statuses
+
+
+def check_breach_actions(raw: Any) -> None:
+    """{"notify": bool, "raise_priority": "" | priority, "move_to_team": team id | null,
+    "run_automation": bool}; every key optional."""
+    if raw is None:
+        return
+    if not isinstance(raw, Mapping):
+        raise PolicyError(f"breach_actions is an object of {', '.join(BREACH_ACTIONS)}", "breach_actions")
+    unknown = set(raw) - set(BREACH_ACTIONS)
+    if unknown:
+        raise PolicyError(f"unknown breach action {sorted(unknown)[0]!r}", "breach_actions")
+    for name in ("notify", "run_automation"):
+        if not isinstance(raw.get(name, True), bool):
+            raise PolicyError(f"breach_actions.{name} is true or false", "breach_actions")
+    if raw.get("raise_priority") not in (None, "", *PRIORITIES):
+        raise PolicyError("breach_actions.raise_priority names a priority", "breach_actions")
+    team = raw.get("move_to_team")
+    if team is not None and (not isinstance(team, int) or isinstance(team, bool)):
+        raise PolicyError("breach_actions.move_to_team is a team id or null", "breach_actions")
 
 
 @dataclass(frozen=True)
@@ -395,6 +455,19 @@ class PolicyConditions:
             and (not self.channels or f.channel in self.channels)
             and (not self.team_ids or f.team_id in self.team_ids)
         )
+
+
+def parse_conditions(raw: Mapping[str, Any]) -> PolicyConditions:
+    """A policy's stored condition lists as conditions, or PolicyError naming the list."""
+    texts = {name: listed(raw.get(name), name, str, "texts") for name in ("priorities", "tiers", "channels")}
+    ids = {
+        name: listed(raw.get(name), name, int, "ids")
+        for name in ("entitlement_ids", "case_type_ids", "team_ids")
+    }
+    for p in texts["priorities"]:
+        if p not in PRIORITIES:
+            raise PolicyError(f"unknown priority {p!r}; one of {', '.join(PRIORITIES)}", "priorities")
+    return PolicyConditions(**texts, **ids)
 
 
 def first_match[P](policies: Iterable[tuple[PolicyConditions, P]], facts: CaseFacts) -> P | None:

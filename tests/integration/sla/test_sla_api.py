@@ -211,3 +211,28 @@ def test_editing_a_policy_recomputes_its_running_clocks(
     first = SlaClock.objects.get(case=case, metric="first_response")
     assert first.due_at == datetime(2026, 11, 23, 10, tzinfo=UTC)
     assert first.history.get(kind="target_changed").data["reason"] == "policy Standard was changed"
+
+
+def test_a_target_is_at_most_a_year(lead_api: ApiClient) -> None:
+    """A due time computed from a longer one could lie past the last date there is:
+    every case opened under the policy would then fail."""
+    for minutes in (10**12, 366 * 24 * 60 + 1):
+        status, body, _ = lead_api.post(
+            "/sla-policies", {"name": "Far", "targets": {"resolution": {"normal": minutes}}}
+        )
+        assert (status, body["field"]) == (422, "targets"), body
+    status, body, _ = lead_api.post(
+        "/sla-policies",
+        {
+            "name": "A year",
+            "targets": {"resolution": {"normal": {"minutes": 366 * 24 * 60, "business": False}}},
+        },
+    )
+    assert status == 201, body
+    status, case, _ = lead_api.post("/cases", {"title": "Slow burn", "priority": "normal"})
+    assert status == 201, case
+    status, body, _ = lead_api.post(
+        "/sla-policies",
+        {"name": "Odd", "targets": {"resolution": {"normal": {"minutes": 60, "business": "yes"}}}},
+    )
+    assert (status, body["field"]) == (422, "targets"), body

@@ -68,7 +68,7 @@ def test_admin_refuses_overlapping_intervals_and_zero_targets(admin_user) -> Non
             "breach_actions": "{}",
         },
     )
-    assert response.status_code == 200 and b"minutes &gt; 0" in response.content
+    assert response.status_code == 200 and b"minutes from 1 to" in response.content
     assert not SlaPolicy.objects.exists()
 
 

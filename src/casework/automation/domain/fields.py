@@ -3,6 +3,7 @@ checking a case's values against it."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -104,13 +105,7 @@ def coerce_value(spec: FieldSpec, value: Any, *, exists: Exists) -> Any:
             raise RuleError(spec.key, "at most 500 characters")
         return text
     if t == "number":
-        if isinstance(value, bool):
-            raise RuleError(spec.key, "a number")
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            raise RuleError(spec.key, f"{value!r} is not a number") from None
-        return int(number) if number.is_integer() else number
+        return _coerce_number(spec, value)
     if t == "date":
         if isinstance(value, date | datetime):
             return value.isoformat()[:10]
@@ -139,11 +134,36 @@ def coerce_value(spec: FieldSpec, value: Any, *, exists: Exists) -> Any:
     # user, account: an id that must exist
     try:
         pk = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: int(inf)
         raise RuleError(spec.key, f"a {t} id") from None
     if not exists(t, pk):
         raise RuleError(spec.key, f"no {t} {pk}")
     return pk
+
+
+# Longer than any amount or count a case records; float() would read 5,000 digits as inf.
+MAX_NUMBER_CHARS = 40
+# Beyond 2**53 a float no longer holds every integer: such numbers stay floats.
+EXACT_INTEGERS = 2**53
+
+
+def _coerce_number(spec: FieldSpec, value: Any) -> int | float:
+    """A finite number: inf, NaN and overflowing values are not valid JSON."""
+    if isinstance(value, bool):
+        raise RuleError(spec.key, "a number")
+    if isinstance(value, str) and len(value.strip()) > MAX_NUMBER_CHARS:
+        raise RuleError(spec.key, f"a number of at most {MAX_NUMBER_CHARS} characters")
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond a float's range
+        raise RuleError(spec.key, "too large a number") from None
+    except (TypeError, ValueError):
+        raise RuleError(spec.key, f"{value!r} is not a number") from None
+    if not math.isfinite(number):
+        raise RuleError(spec.key, f"{value!r} is not a number")
+    if number.is_integer() and abs(number) < EXACT_INTEGERS:
+        return int(number)
+    return number
 
 
 def clean_custom_fields(
