@@ -30,6 +30,7 @@ __all__ = [
     "agent",
     "api",
     "api_as",
+    "back_office",
     "config_kept_for_a_minute",
     "contact",
     "lead",
@@ -110,6 +111,14 @@ def lead(db: Any, team: Team) -> User:
 @pytest.fixture
 def admin_user(db: Any) -> User:
     return UserFactory(email="admin@staff.example", name="Ada Admin", role="admin")
+
+
+@pytest.fixture
+def back_office(db: Any) -> Client:
+    """A superuser's browser, signed in to the back office (/admin/)."""
+    client = Client()
+    client.force_login(User.objects.create_superuser("root@staff.example", "correct horse battery"))
+    return client
 
 
 @pytest.fixture

@@ -12,17 +12,9 @@ import pytest
 from django.test import Client
 
 from casework.automation.models import CaseType, Macro, Playbook, TimeRule, Trigger
-from casework.iam.models import User
 
 CONDITIONS = {"all": [{"field": "priority", "op": "is", "value": "urgent"}]}
 ACTIONS = [{"type": "add_tag", "tag": "hot"}]
-
-
-@pytest.fixture
-def back_office(db: Any) -> Client:
-    client = Client()
-    client.force_login(User.objects.create_superuser("root@staff.example", "correct horse battery"))
-    return client
 
 
 def case_type_form() -> dict[str, Any]:

@@ -35,29 +35,16 @@ def test_a_customer_cannot_submit_a_non_finite_amount(billing_dispute, team, typ
     )
     client = Client()
     client.force_login(make_customer("casey@northwind.example"))
-    response = client.post(
-        "/portal/cases/new",
-        {
-            "submit": "1",
-            "service": service.pk,
-            "title": "Charged twice",
-            "description": "Two charges on one invoice",
-            "cf_invoice_number": "INV-7",
-            "cf_refund_amount": typed,
-        },
-    )
+    form = {
+        "submit": "1",
+        "service": service.pk,
+        "title": "Charged twice",
+        "description": "Two charges on one invoice",
+        "cf_invoice_number": "INV-7",
+    }
+    response = client.post("/portal/cases/new", {**form, "cf_refund_amount": typed})
     assert response.status_code == 422
     assert not Case.objects.filter(title="Charged twice").exists()
-    accepted = client.post(
-        "/portal/cases/new",
-        {
-            "submit": "1",
-            "service": service.pk,
-            "title": "Charged twice",
-            "description": "Two charges on one invoice",
-            "cf_invoice_number": "INV-7",
-            "cf_refund_amount": "12.5",
-        },
-    )
+    accepted = client.post("/portal/cases/new", {**form, "cf_refund_amount": "12.5"})
     assert accepted.status_code == 302
     assert Case.objects.get(title="Charged twice").custom_fields["refund_amount"] == 12.5

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.test import Client
 
-from casework.iam.models import User
 from casework.portal.models import Survey
 
 
-def test_the_admin_cannot_add_a_survey_by_hand(db: Any) -> None:
-    client = Client()
-    client.force_login(User.objects.create_superuser("root@staff.example", "correct horse battery"))
+def test_the_admin_cannot_add_a_survey_by_hand(back_office: Client) -> None:
+    client = back_office
     assert client.post("/admin/portal/survey/add/", {}).status_code == 403
     assert not Survey.objects.exists()
     listing = client.get("/admin/portal/survey/")

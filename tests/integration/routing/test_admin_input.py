@@ -17,13 +17,6 @@ from casework.routing.models import RoutingRule
 from tests.factories import ApiClient
 
 
-@pytest.fixture
-def back_office(db: Any) -> Client:
-    client = Client()
-    client.force_login(User.objects.create_superuser("root@staff.example", "correct horse battery"))
-    return client
-
-
 def _rule_form() -> dict[str, Any]:
     return {
         "position": "0",

@@ -10,18 +10,10 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from casework.iam.models import User
 from casework.sla.models import BusinessCalendar, SlaPolicy
 from tests.integration.sla.conftest import OFFICE_HOURS
 
 POLICY_LISTS = ["priorities", "tiers", "entitlement_ids", "case_type_ids", "channels", "team_ids"]
-
-
-@pytest.fixture
-def back_office(db: Any) -> Client:
-    client = Client()
-    client.force_login(User.objects.create_superuser("root@staff.example", "correct horse battery"))
-    return client
 
 
 def policy_form(**overrides: Any) -> dict[str, str]:
