@@ -86,6 +86,9 @@ CASES = [
     ("GET", "/cases?assignee=bob", None, 422, "assignee"),
     ("GET", "/cases?created_after=yesterday", None, 422, "created_after"),
     ("GET", "/cases?updated_before=2026-13-40", None, 422, "updated_before"),
+    ("GET", "/cases?created_after=0.5", None, 422, "created_after"),
+    ("GET", "/cases?sla_due_before=1767225600", None, 422, "sla_due_before"),
+    ("GET", "/portal/deflections?until=0.5", None, 422, "until"),
     ("GET", "/cases?cursor=not-a-cursor", None, 422, "cursor"),
     ("GET", "/cases?team=support", None, 400, "team"),
     # text no database can take: a NUL character (PostgreSQL refuses it, SQLite would store it)

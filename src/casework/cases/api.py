@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -26,6 +25,7 @@ from casework.cases.schemas import (
     NoteCreate,
 )
 from casework.core.actors import Actor
+from casework.core.api_input import Moment
 from casework.core.errors import InvalidInput
 from casework.iam import selectors as iam
 from casework.iam.auth import require_staff, require_write
@@ -131,11 +131,11 @@ def list_cases(
     tag: list[str] = Query(None),
     channel: list[str] = Query(None),
     case_type: list[int] = Query(None),
-    created_after: datetime | None = None,
-    created_before: datetime | None = None,
-    updated_after: datetime | None = None,
-    updated_before: datetime | None = None,
-    sla_due_before: datetime | None = None,
+    created_after: Moment | None = None,
+    created_before: Moment | None = None,
+    updated_after: Moment | None = None,
+    updated_before: Moment | None = None,
+    sla_due_before: Moment | None = None,
     q: str = "",
     sort: str = "-updated",
     limit: int = 50,

@@ -66,9 +66,13 @@ class Strict(BaseModel):
 Offset = Annotated[int, Field(ge=0, le=LARGEST)]
 
 
+_BARE_NUMBER = re.compile(r"\s*[+-]?[0-9]+(\.[0-9]*)?\s*")
+
+
 def _written(value: Any) -> Any:
-    """A date or time comes as text: a number would be read as seconds since 1970."""
-    if not isinstance(value, str):
+    """A date or time comes as ISO 8601 text: a number, even one written as text
+    (as every query value is), would be read as seconds since 1970."""
+    if not isinstance(value, str) or _BARE_NUMBER.fullmatch(value):
         raise PydanticCustomError("iso_text", "Input should be a date or time written as ISO 8601 text")
     return value
 

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from casework.core.api import Ref
+from casework.core.api_input import Moment
 from casework.iam.auth import require_staff
 from casework.portal import selectors, surveys
 
@@ -68,7 +69,7 @@ def survey_results(
     "/portal/deflections", response=DeflectionsOut, summary="Submit-form visits a suggested article answered"
 )
 def deflections(
-    request: HttpRequest, since: datetime | None = None, until: datetime | None = None
+    request: HttpRequest, since: Moment | None = None, until: Moment | None = None
 ) -> dict[str, Any]:
     require_staff(request)
     return {
