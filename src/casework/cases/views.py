@@ -77,7 +77,7 @@ def _rail(request: HttpRequest) -> dict[str, Any]:
     user = request.user
     return {
         "builtin": queues.builtin_views(user),
-        "saved": [queues.as_view(s) for s in queues.saved_views(user)],
+        "saved": queues.rail_views(user),
     }
 
 

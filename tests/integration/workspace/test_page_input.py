@@ -136,3 +136,16 @@ def test_next_on_the_site_is_followed(desk: Client, make_case: Any) -> None:
         "/cases/bulk", {"action": "priority", "value": "high", "case": case.number, "next": "/?view=mine"}
     )
     assert response["Location"] == "/?view=mine"
+
+
+def test_a_saved_view_stored_with_a_filter_the_list_cannot_run_fails_no_page(
+    desk: Client, agent: Any
+) -> None:
+    """One saved before its filters were checked: left out of the rail, refused when opened."""
+    broken = SavedView.objects.create(name="Far", owner=agent, filters={"created_after": FAR_DATE})
+    page = desk.get("/")
+    assert page.status_code == 200 and b"Far" not in page.content
+    assert desk.get("/views/counts").status_code == 200
+    assert desk.get(f"/?view=saved-{broken.pk}").status_code == 302
+    for key in ("saved-²", f"saved-{HUGE}"):
+        assert desk.get(f"/?view={key}").status_code in (200, 302)
