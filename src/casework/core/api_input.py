@@ -1,4 +1,5 @@
-"""API input no database can take, answered with a 422 naming the field.
+"""Input no database can take, refused naming the field: a 422 for the API, a 400
+for a page (NUL characters), and `whole_number` for the ids forms and queries send.
 
 - Text with a NUL character: PostgreSQL can neither store nor compare it (the
   query fails, a 500); SQLite stores it. Django's form fields refuse it the same
@@ -108,7 +109,7 @@ class Patch(Strict):
     """The base of a PATCH body: a field left out keeps its value; `null` clears
     one, which only the fields named in `clearable` can be (a team, a due date)."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra=_nullable_only_if_clearable)
+    model_config = ConfigDict(json_schema_extra=_nullable_only_if_clearable)  # merged with Strict's
 
     clearable: ClassVar[frozenset[str]] = frozenset()
 

@@ -53,14 +53,10 @@ def trigger_form() -> dict[str, Any]:
 
 
 def time_rule_form() -> dict[str, Any]:
-    return {
-        "name": "Stale urgent cases",
-        "position": "0",
-        "is_active": "on",
-        "description": "",
-        "conditions": json.dumps(CONDITIONS),
-        "actions": json.dumps(ACTIONS),
-    }
+    """A trigger's form without its event: a time rule runs on a schedule."""
+    form = {**trigger_form(), "name": "Stale urgent cases"}
+    del form["event"]
+    return form
 
 
 def macro_form() -> dict[str, Any]:
